@@ -1,0 +1,45 @@
+"""The ASGI application.
+
+Owns: `create_app` (routes over a built `Container`) and `app_factory` (for uvicorn, which
+builds the container from the environment in each worker process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from calendula import __version__
+from calendula.bootstrap import Container, build, configure_logging
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        container.close()
+
+    app = FastAPI(
+        title="Calendula",
+        version=__version__,
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Build the app from `CALENDULA_*` settings (used by `calendula serve`)."""
+    container = build()
+    configure_logging(container.settings)
+    return create_app(container)

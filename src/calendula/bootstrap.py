@@ -1,0 +1,98 @@
+"""The one composition root: settings -> engine, clock, adapters, services.
+
+Nothing else builds an engine or reads settings. Entry points (`cli`, `api`) call `build()` and
+use the services on the returned `Container`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from calendula.services.accounts import AccountService
+from calendula.services.availability import AvailabilityService, NoCalendars
+from calendula.services.booking import BookingService
+from calendula.services.event_types import EventTypeService
+from calendula.services.holds import HoldService
+from calendula.services.ports import BusyTimeSource, Clock, UnitOfWorkFactory
+from calendula.services.schedules import ScheduleService
+from calendula.settings import Settings
+from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
+
+
+class SystemClock:
+    """The real clock (UTC)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    accounts: AccountService
+    schedules: ScheduleService
+    event_types: EventTypeService
+    availability: AvailabilityService
+    bookings: BookingService
+    holds: HoldService
+    _dispose: object
+
+    def close(self) -> None:
+        """Release database connections."""
+        dispose = getattr(self._dispose, "dispose", None)
+        if callable(dispose):
+            dispose()
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def migrate(settings: Settings) -> None:
+    """Create or upgrade the database schema to the newest revision."""
+    _ensure_sqlite_folder(settings)
+    upgrade_database(settings.database_url)
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    busy_source: BusyTimeSource | None = None,
+) -> Container:
+    """Wire Calendula for `settings` (read from the environment when None)."""
+    settings = settings or Settings()
+    _ensure_sqlite_folder(settings)
+    engine = create_engine_for(settings.database_url)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    clock = clock or SystemClock()
+    busy = busy_source or NoCalendars()
+    return Container(
+        settings=settings,
+        uow_factory=uow_factory,
+        clock=clock,
+        accounts=AccountService(uow_factory, clock),
+        schedules=ScheduleService(uow_factory),
+        event_types=EventTypeService(uow_factory),
+        availability=AvailabilityService(uow_factory, clock, busy),
+        bookings=BookingService(uow_factory, clock, busy),
+        holds=HoldService(uow_factory, clock, busy),
+        _dispose=engine,
+    )
+
+
+def _ensure_sqlite_folder(settings: Settings) -> None:
+    if not settings.is_sqlite:
+        return
+    from pathlib import Path
+
+    path = settings.database_url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,203 @@
+"""Ports: the small interfaces services need from the outside world.
+
+Storage (`calendula.storage`) and integrations implement these; tests may pass their own
+implementations of the same Protocols. Each method's docstring is its contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from calendula.domain.accounts import ApiKey, User
+from calendula.domain.bookings import Attendee, Booking, SlotHold
+from calendula.domain.event_types import EventType
+from calendula.domain.intervals import Interval
+from calendula.domain.schedules import Schedule
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> User:
+        """Insert; returns the user with `id` and `created_at` set.
+        Raises `Conflict` naming `username` or `email` when either is taken."""
+        ...
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def get_by_username(self, username: str) -> User | None: ...
+
+    def list_by_usernames(self, usernames: Sequence[str]) -> list[User]:
+        """The users found, in the order of `usernames`; unknown names are skipped."""
+        ...
+
+    def update(self, user: User) -> User:
+        """Persist every field of `user` (matched by id). Raises `NotFound`, `Conflict`."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> ApiKey: ...
+
+    def get_by_hash(self, hashed_key: str) -> ApiKey | None: ...
+
+    def touch(self, key_id: int, when: datetime) -> None:
+        """Record `when` as the key's last use."""
+        ...
+
+    def delete(self, key_id: int) -> None: ...
+
+
+class ScheduleRepository(Protocol):
+    def add(self, schedule: Schedule) -> Schedule:
+        """Insert with its weekly hours and overrides; returns it with `id` set."""
+        ...
+
+    def get(self, schedule_id: int) -> Schedule | None: ...
+
+    def list_for_owner(self, owner_id: int) -> list[Schedule]:
+        """The owner's schedules ordered by id."""
+        ...
+
+    def update(self, schedule: Schedule) -> Schedule:
+        """Replace the stored schedule (hours and overrides included). Raises `NotFound`."""
+        ...
+
+    def delete(self, schedule_id: int) -> None: ...
+
+
+class EventTypeRepository(Protocol):
+    def add(self, event_type: EventType) -> EventType:
+        """Insert; returns it with `id` set. Raises `Conflict` (field `slug`) when the owner
+        already has an event type with that slug."""
+        ...
+
+    def get(self, event_type_id: int) -> EventType | None: ...
+
+    def get_by_slug(self, owner_id: int, slug: str) -> EventType | None: ...
+
+    def list_for_owner(self, owner_id: int) -> list[EventType]:
+        """The owner's event types ordered by id."""
+        ...
+
+    def update(self, event_type: EventType) -> EventType:
+        """Replace every stored field. Raises `NotFound`, `Conflict` (slug)."""
+        ...
+
+    def delete(self, event_type_id: int) -> None: ...
+
+
+class BookingRepository(Protocol):
+    def add(self, booking: Booking) -> Booking:
+        """Insert the booking with its attendees; returns it with `id` (and attendee ids) set.
+
+        When `booking.blocks_time`, also claims `booking.blocked` for every host in
+        `booking.host_ids`. The claim is the double-booking guarantee: if any host already has
+        an overlapping claim (another blocking booking or an unexpired hold) this raises
+        `SlotUnavailable` and nothing is written. On PostgreSQL an exclusion constraint enforces
+        it (its violation, and a deadlock between racing inserts, both become `SlotUnavailable`);
+        on SQLite the unit of work holds the write lock and the claim is checked before insert.
+        Raises `Conflict` (field `idempotencyKey`) when the idempotency key is taken.
+        """
+        ...
+
+    def get_by_uid(self, uid: str, *, for_update: bool = False) -> Booking | None:
+        """The booking; `for_update` locks its row until the transaction ends (PostgreSQL)."""
+        ...
+
+    def get_by_idempotency_key(self, key: str) -> Booking | None: ...
+
+    def update(self, booking: Booking) -> Booking:
+        """Persist changed fields and attendees of an existing booking (matched by uid).
+
+        Keeps the claims in step: a booking that no longer `blocks_time` releases them; one
+        that newly blocks claims them (and may raise `SlotUnavailable`)."""
+        ...
+
+    def add_attendee(self, booking_uid: str, attendee: Attendee) -> Attendee:
+        """Append an attendee (a seat, or a guest added later); returns it with `id` set."""
+        ...
+
+    def list_blocking(self, host_ids: Sequence[int], window: Interval) -> list[Booking]:
+        """Bookings that block time for any of `host_ids` and whose blocked interval overlaps
+        `window`, ordered by start."""
+        ...
+
+    def list_for_event_type(
+        self, event_type_id: int, window: Interval, *, active_only: bool = True
+    ) -> list[Booking]:
+        """Bookings of one event type starting in `window`, ordered by start (limits, seats)."""
+        ...
+
+
+class HoldRepository(Protocol):
+    def add(self, hold: SlotHold) -> SlotHold:
+        """Insert and claim `hold.blocked` for its hosts (same guarantee as bookings).
+        Raises `SlotUnavailable` when the time is already claimed."""
+        ...
+
+    def get(self, uid: str) -> SlotHold | None: ...
+
+    def update(self, hold: SlotHold) -> SlotHold:
+        """Move or extend an existing hold, re-claiming its time. Raises `SlotUnavailable`."""
+        ...
+
+    def delete(self, uid: str) -> None:
+        """Remove the hold and release its claim; unknown uids are ignored."""
+        ...
+
+    def list_active(self, host_ids: Sequence[int], window: Interval, now: datetime) -> list[SlotHold]:
+        """Unexpired holds of `host_ids` whose blocked interval overlaps `window`."""
+        ...
+
+    def purge_expired(self, host_ids: Sequence[int], window: Interval, now: datetime) -> int:
+        """Delete expired holds of `host_ids` overlapping `window` (releasing their claims) so
+        they cannot stand in the way of a new claim. Returns how many were deleted."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Rolls back on exit unless `commit()` was called.
+    Repositories never commit."""
+
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    schedules: ScheduleRepository
+    event_types: EventTypeRepository
+    bookings: BookingRepository
+    holds: HoldRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A new unit of work. `write=True` for transactions that will write: on SQLite it
+        takes the database write lock at the start (BEGIN IMMEDIATE), which serialises writers
+        and makes check-then-insert safe."""
+        ...
+
+
+class BusyTimeSource(Protocol):
+    def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
+        """External calendar busy intervals per host overlapping `window`.
+        Raises `BusySourceUnavailable` when a host's calendars cannot be read."""
+        ...

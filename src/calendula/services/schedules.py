@@ -1,0 +1,89 @@
+"""Schedules: a user's working hours, several per user, exactly one default.
+
+Owns: `ScheduleService`. Every operation is scoped to its owner: another user's schedule is
+reported as not found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from calendula.domain.errors import InvalidState, NotFound
+from calendula.domain.schedules import Schedule, validate_schedule
+from calendula.services.ports import UnitOfWork, UnitOfWorkFactory
+
+
+class ScheduleService:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def create(self, owner_id: int, schedule: Schedule) -> Schedule:
+        """Store a new schedule; `is_default=True` makes it the owner's default."""
+        validate_schedule(schedule)
+        with self._uow_factory(write=True) as uow:
+            first = not uow.schedules.list_for_owner(owner_id)
+            created = uow.schedules.add(
+                dataclasses.replace(schedule, id=None, owner_id=owner_id,
+                                    is_default=schedule.is_default or first)
+            )
+            if created.is_default:
+                _make_default(uow, owner_id, created)
+            uow.commit()
+        return created
+
+    def list(self, owner_id: int) -> list[Schedule]:
+        with self._uow_factory() as uow:
+            return uow.schedules.list_for_owner(owner_id)
+
+    def get(self, owner_id: int, schedule_id: int) -> Schedule:
+        with self._uow_factory() as uow:
+            return _owned(uow, owner_id, schedule_id)
+
+    def get_default(self, owner_id: int) -> Schedule | None:
+        with self._uow_factory() as uow:
+            user = uow.users.get(owner_id)
+            if user is None or user.default_schedule_id is None:
+                return None
+            return uow.schedules.get(user.default_schedule_id)
+
+    def update(self, owner_id: int, schedule: Schedule) -> Schedule:
+        validate_schedule(schedule)
+        if schedule.id is None:
+            raise NotFound("Schedule without id")
+        with self._uow_factory(write=True) as uow:
+            current = _owned(uow, owner_id, schedule.id)
+            updated = uow.schedules.update(dataclasses.replace(schedule, owner_id=owner_id))
+            if updated.is_default and not current.is_default:
+                _make_default(uow, owner_id, updated)
+            uow.commit()
+        return updated
+
+    def delete(self, owner_id: int, schedule_id: int) -> None:
+        with self._uow_factory(write=True) as uow:
+            schedule = _owned(uow, owner_id, schedule_id)
+            if schedule.is_default and len(uow.schedules.list_for_owner(owner_id)) > 1:
+                raise InvalidState(
+                    "Cannot delete the default schedule; make another schedule the default first"
+                )
+            uow.schedules.delete(schedule_id)
+            user = uow.users.get(owner_id)
+            if user is not None and user.default_schedule_id == schedule_id:
+                uow.users.update(dataclasses.replace(user, default_schedule_id=None))
+            uow.commit()
+
+
+def _owned(uow: UnitOfWork, owner_id: int, schedule_id: int) -> Schedule:
+    schedule = uow.schedules.get(schedule_id)
+    if schedule is None or schedule.owner_id != owner_id:
+        raise NotFound(f"Schedule with ID={schedule_id} does not exist.")
+    return schedule
+
+
+def _make_default(uow: UnitOfWork, owner_id: int, chosen: Schedule) -> None:
+    for other in uow.schedules.list_for_owner(owner_id):
+        if other.id != chosen.id and other.is_default:
+            uow.schedules.update(dataclasses.replace(other, is_default=False))
+    user = uow.users.get(owner_id)
+    if user is None:
+        raise NotFound(f"User with id {owner_id} not found")
+    uow.users.update(dataclasses.replace(user, default_schedule_id=chosen.id))

@@ -1,0 +1,100 @@
+"""Typed settings, read from `CALENDULA_*` environment variables once, in the composition root.
+
+Owns: `Settings` and its validation. Nothing else in Calendula reads the environment.
+Every field here is documented in docs/configuration.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRET_KEYS = frozenset({"", "change-me", "changeme", "secret", "dev-insecure-secret-key"})
+DEV_SECRET_KEY = "dev-insecure-secret-key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path('var/calendula.db').resolve()}"
+
+
+class Settings(BaseSettings):
+    """Calendula's configuration. Each field maps to `CALENDULA_<FIELD NAME IN CAPITALS>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CALENDULA_", extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development, production or test. Outside development, an insecure "
+        "secret key is refused.",
+    )
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL. Default: a SQLite file at var/calendula.db. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:5432/dbname",
+    )
+    secret_key: str = Field(
+        default=DEV_SECRET_KEY,
+        description="Signs links and encrypts stored credentials. At least 32 characters; "
+        "required outside development.",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people and integrations reach this server at; used in "
+        "links (booking pages, emails, bookingUrl).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `calendula serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `calendula serve` binds to.")
+    workers: int = Field(default=1, ge=1, le=64, description="Server processes for `serve`.")
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError(
+                "CALENDULA_DATABASE_URL must start with sqlite:// or postgresql+psycopg://"
+            )
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("CALENDULA_PUBLIC_BASE_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"debug", "info", "warning", "error"}:
+            raise ValueError("CALENDULA_LOG_LEVEL must be debug, info, warning or error")
+        return value
+
+    @model_validator(mode="after")
+    def _secure_outside_development(self) -> Settings:
+        if self.environment is Environment.DEVELOPMENT:
+            return self
+        if self.secret_key in INSECURE_SECRET_KEYS or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                "CALENDULA_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters outside development "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
