@@ -31,7 +31,7 @@ def run(*args: str | Path) -> None:
 
 def ensure_venv(extra: str) -> None:
     """Create .venv and install the project (with `extra`) unless pyproject.toml is unchanged."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit("Calendula needs Python 3.11 or newer.")
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)

@@ -132,20 +132,21 @@ def demo(
         container.close()
     base = settings.public_base_url
     username = data.user.username
+    event_types = [
+        {"id": et.id, "slug": et.slug, "title": et.title, "lengthInMinutes": et.length_minutes}
+        for et in data.event_types
+    ]
     result = {
         "apiKey": data.api_key,
         "username": username,
-        "eventTypes": [
-            {"id": et.id, "slug": et.slug, "title": et.title, "lengthInMinutes": et.length_minutes}
-            for et in data.event_types
-        ],
+        "eventTypes": event_types,
         "bookingUrl": f"{base}/{username}/{data.event_types[0].slug}",
     }
     if as_json:
         typer.echo(json.dumps(result))
         return
     out.print(f"Demo host [bold]{username}[/bold] is ready.")
-    for et in result["eventTypes"]:  # type: ignore[attr-defined]
+    for et in event_types:
         out.print(f"  event type {et['id']}: {et['slug']} ({et['lengthInMinutes']} min)")
     out.print(f"  API key (shown once): [bold]{data.api_key}[/bold]")
     out.print(f"  Server: {base}  (health: {base}/health)")

@@ -6,27 +6,31 @@ file is out of date.
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer
 
 from calendula.cli import app
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+# Typer ships its own copy of click's classes, so commands and parameters are read by their
+# attributes (`commands`, `opts`) rather than by class.
+
+
+def _walk(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     found = [(path, command)]
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            found.extend(_walk(command.commands[name], [*path, name]))
+    for name in sorted(getattr(command, "commands", {})):
+        found.extend(_walk(command.commands[name], [*path, name]))
     return found
 
 
-def _param_line(param: click.Parameter) -> str:
-    if isinstance(param, click.Option):
+def _param_line(param: Any) -> str:
+    if getattr(param, "param_type_name", "") == "option":
         names = ", ".join(f"`{n}`" for n in (*param.opts, *param.secondary_opts))
         default = param.default
         shown = "" if default in (None, "", False) or param.is_flag else f" (default: `{default}`)"
         return f"- {names}: {param.help or ''}{shown}"
-    return f"- `{param.human_readable_name}` (argument)"
+    return f"- `{str(param.name).upper()}` (argument)"
 
 
 def render() -> str:
@@ -39,7 +43,7 @@ def render() -> str:
         "",
     ]
     for path, command in _walk(root, ["calendula"])[1:]:
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):
             continue
         lines += [f"## `{' '.join(path)}`", "", (command.help or "").strip(), ""]
         params = [p for p in command.params if p.name != "help"]

@@ -57,8 +57,9 @@ def test_demo_json_describes_the_seeded_host_and_a_working_key(env):
 
 def test_user_and_apikey_commands_create_a_user_and_print_a_key_once(env):
     assert run(env, "db", "upgrade").returncode == 0
-    created = run(env, "user", "create", "lin", "--email", "lin@example.com",
-                  "--time-zone", "Asia/Kathmandu")
+    created = run(
+        env, "user", "create", "lin", "--email", "lin@example.com", "--time-zone", "Asia/Kathmandu"
+    )
     assert created.returncode == 0, created.stderr
     key = run(env, "apikey", "create", "lin", "--days", "30")
     assert key.returncode == 0
@@ -90,8 +91,10 @@ def _free_port() -> int:
 def test_serve_answers_health_on_the_chosen_port(env):
     port = _free_port()
     server = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [*CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 30

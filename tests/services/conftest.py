@@ -58,7 +58,8 @@ def make_host(
     fields: dict[str, object] = {"slug": "meet", "title": "Meeting", "length_minutes": 30}
     fields.update(event_type_fields)
     event_type = container.event_types.create(
-        user.id, EventType(id=None, owner_id=user.id, **fields)  # type: ignore[arg-type]
+        user.id,
+        EventType(id=None, owner_id=user.id, **fields),  # type: ignore[arg-type]
     )
     return Host(user, event_type)
 

@@ -18,8 +18,12 @@ GUEST = Attendee(name="Grace", email="grace@example.com", time_zone="UTC")
 
 def slots_on_tuesday(container, host, **query):
     _, slots = container.availability.find_slots(
-        SlotQuery(event_type_id=host.event_type.id, start=TUESDAY,
-                  end=TUESDAY + timedelta(days=1), **query)
+        SlotQuery(
+            event_type_id=host.event_type.id,
+            start=TUESDAY,
+            end=TUESDAY + timedelta(days=1),
+            **query,
+        )
     )
     return [s.start for s in slots]
 

@@ -30,8 +30,12 @@ GUEST = Attendee(name="Grace Hopper", email="grace@example.com", time_zone="Euro
 
 
 def book(container, host: Host, start=TUESDAY_10, **fields):
-    request = NewBooking(start=start, attendee=fields.pop("attendee", GUEST),
-                         event_type_id=host.event_type.id, **fields)
+    request = NewBooking(
+        start=start,
+        attendee=fields.pop("attendee", GUEST),
+        event_type_id=host.event_type.id,
+        **fields,
+    )
     return container.bookings.create(request)
 
 
@@ -160,8 +164,12 @@ def test_reschedule_may_move_within_its_own_old_time(container, host):
 
 def test_a_failed_reschedule_leaves_the_old_booking_untouched(container, host):
     old = book(container, host)
-    other = book(container, host, start=TUESDAY_10 + timedelta(hours=1),
-                 attendee=dataclasses.replace(GUEST, email="o@example.com"))
+    other = book(
+        container,
+        host,
+        start=TUESDAY_10 + timedelta(hours=1),
+        attendee=dataclasses.replace(GUEST, email="o@example.com"),
+    )
     with pytest.raises(SlotUnavailable):
         container.bookings.reschedule(old.uid, other.start)
     assert container.bookings.get(old.uid).status is BookingStatus.ACCEPTED

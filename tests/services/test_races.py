@@ -40,7 +40,10 @@ def race(database_url, clock, requests):
         except Exception as error:  # surfaced by the assertion below
             errors.append(error)
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(containers, requests)]
+    threads = [
+        threading.Thread(target=attempt, args=pair)
+        for pair in zip(containers, requests, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -59,8 +62,9 @@ def attendee(i: int) -> Attendee:
 def test_overlapping_requests_of_different_lengths_let_exactly_one_win(
     database_url, container, clock
 ):
-    host = make_host(container, min_length_minutes=10, max_length_minutes=120,
-                     slot_interval_minutes=5)
+    host = make_host(
+        container, min_length_minutes=10, max_length_minutes=120, slot_interval_minutes=5
+    )
     requests = [
         NewBooking(
             start=TUESDAY_10 + timedelta(minutes=5 * (i % 6)),  # 10:00 ... 10:25
@@ -80,9 +84,7 @@ def test_overlapping_requests_of_different_lengths_let_exactly_one_win(
 
 
 @pytest.mark.slow
-def test_a_seated_slot_fills_to_exactly_its_seat_count_under_a_race(
-    database_url, container, clock
-):
+def test_a_seated_slot_fills_to_exactly_its_seat_count_under_a_race(database_url, container, clock):
     host = make_host(container, seats=Seats(per_slot=3))
     requests = [
         NewBooking(start=TUESDAY_10, attendee=attendee(i), event_type_id=host.event_type.id)

@@ -41,7 +41,12 @@ class InvalidState(CalendulaError):
 
 
 class Conflict(CalendulaError):
-    """The operation collides with existing data (a duplicate, a taken time)."""
+    """The operation collides with existing data (a duplicate, a taken time); `field` names the
+    duplicated field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class SlotUnavailable(Conflict):

@@ -22,7 +22,13 @@ from calendula.domain.errors import NotFound, Unauthorized
 from calendula.domain.schedules import Schedule, TimeRange, Weekday, WeeklyHours, zone_from_name
 from calendula.services.ports import Clock, UnitOfWorkFactory
 
-WORKING_WEEK = (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)
+WORKING_WEEK = (
+    Weekday.MONDAY,
+    Weekday.TUESDAY,
+    Weekday.WEDNESDAY,
+    Weekday.THURSDAY,
+    Weekday.FRIDAY,
+)
 
 
 def working_hours(time_zone: str, owner_id: int | None = None) -> Schedule:

@@ -77,7 +77,9 @@ def load_event_type(uow: UnitOfWork, query: SlotQuery) -> EventType:
         return found
     if query.username and query.event_slug:
         owner = uow.users.get_by_username(query.username)
-        found = uow.event_types.get_by_slug(owner.id, query.event_slug) if owner and owner.id else None
+        found = (
+            uow.event_types.get_by_slug(owner.id, query.event_slug) if owner and owner.id else None
+        )
         if found is None:
             raise NotFound("Event Type not found")
         return found
@@ -92,7 +94,7 @@ def host_schedule(uow: UnitOfWork, event_type: EventType, user: User) -> Schedul
             return schedule
     schedules = uow.schedules.list_for_owner(user.id or 0)
     defaults = [s for s in schedules if s.is_default]
-    return (defaults or schedules or [None])[0]
+    return (defaults or schedules)[0] if schedules else None
 
 
 def counting_window(event_type: EventType, window: Interval, zone: ZoneInfo) -> Interval | None:
@@ -158,7 +160,11 @@ def _reach(event_type: EventType) -> int:
 
 
 def _counted(
-    uow: UnitOfWork, event_type: EventType, window: Interval, zone: ZoneInfo, exclude_uid: str | None
+    uow: UnitOfWork,
+    event_type: EventType,
+    window: Interval,
+    zone: ZoneInfo,
+    exclude_uid: str | None,
 ) -> list[CountedBooking]:
     span = counting_window(event_type, window, zone)
     if span is None or event_type.id is None:
@@ -192,6 +198,10 @@ class AvailabilityService:
             )
         request = SlotRequest(window.start, window.end, now, length)
         slots = compute_slots(
-            event_type, gathered.calendars, request, mode=TeamMode.INDIVIDUAL, seated=gathered.seated
+            event_type,
+            gathered.calendars,
+            request,
+            mode=TeamMode.INDIVIDUAL,
+            seated=gathered.seated,
         )
         return event_type, slots

@@ -144,8 +144,9 @@ class BookingService:
                 booking = self._join_seat(uow, event_type, slot.booking_uid, attendee)
             else:
                 booking = uow.bookings.add(
-                    self._new_booking(uow, event_type, wanted, attendee, now, request, guests,
-                                      responses)
+                    self._new_booking(
+                        uow, event_type, wanted, attendee, now, request, guests, responses
+                    )
                 )
             uow.commit()
         log.info("booking %s created for event type %s", booking.uid, event_type.id)
@@ -254,9 +255,7 @@ class BookingService:
             old = _must_get(uow, uid, for_update=True)
             rules.ensure_reschedulable(old)
             event_type = _event_type_of(uow, old)
-            wanted = self._wanted(
-                event_type, start, length_minutes or old.duration_minutes, now
-            )
+            wanted = self._wanted(event_type, start, length_minutes or old.duration_minutes, now)
             new_uid_ = self._new_uid()
             uow.bookings.update(
                 rules.mark_rescheduled(old, new_uid=new_uid_, by=by, reason=reason, now=now)

@@ -70,8 +70,7 @@ def seed_demo(accounts: AccountService, event_types: EventTypeService) -> DemoDa
     assert user.id is not None
     existing = {et.slug: et for et in event_types.list_for_owner(user.id)}
     seeded = [
-        existing.get(et.slug) or event_types.create(user.id, et)
-        for et in demo_event_types(user.id)
+        existing.get(et.slug) or event_types.create(user.id, et) for et in demo_event_types(user.id)
     ]
     _, key = accounts.create_api_key(user.id, name="demo")
     return DemoData(user=user, api_key=key, event_types=seeded)

@@ -20,7 +20,9 @@ class EventTypeService:
     def create(self, owner_id: int, event_type: EventType) -> EventType:
         with self._uow_factory(write=True) as uow:
             _check_schedule(uow, owner_id, event_type.schedule_id)
-            created = uow.event_types.add(dataclasses.replace(event_type, id=None, owner_id=owner_id))
+            created = uow.event_types.add(
+                dataclasses.replace(event_type, id=None, owner_id=owner_id)
+            )
             uow.commit()
         return created
 

@@ -100,7 +100,8 @@ class BookingRepository(Protocol):
 
         When `booking.blocks_time`, also claims `booking.blocked` for every host in
         `booking.host_ids`. The claim is the double-booking guarantee: if any host already has
-        an overlapping claim (another blocking booking or an unexpired hold) this raises
+        an overlapping claim (another blocking booking, or a hold: expired holds keep their claim
+        until `HoldRepository.purge_expired` removes them) this raises
         `SlotUnavailable` and nothing is written. On PostgreSQL an exclusion constraint enforces
         it (its violation, and a deadlock between racing inserts, both become `SlotUnavailable`);
         on SQLite the unit of work holds the write lock and the claim is checked before insert.
@@ -153,7 +154,9 @@ class HoldRepository(Protocol):
         """Remove the hold and release its claim; unknown uids are ignored."""
         ...
 
-    def list_active(self, host_ids: Sequence[int], window: Interval, now: datetime) -> list[SlotHold]:
+    def list_active(
+        self, host_ids: Sequence[int], window: Interval, now: datetime
+    ) -> list[SlotHold]:
         """Unexpired holds of `host_ids` whose blocked interval overlaps `window`."""
         ...
 

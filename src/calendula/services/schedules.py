@@ -23,8 +23,9 @@ class ScheduleService:
         with self._uow_factory(write=True) as uow:
             first = not uow.schedules.list_for_owner(owner_id)
             created = uow.schedules.add(
-                dataclasses.replace(schedule, id=None, owner_id=owner_id,
-                                    is_default=schedule.is_default or first)
+                dataclasses.replace(
+                    schedule, id=None, owner_id=owner_id, is_default=schedule.is_default or first
+                )
             )
             if created.is_default:
                 _make_default(uow, owner_id, created)

@@ -1,0 +1,106 @@
+"""SQL repository for schedules (port `ScheduleRepository`).
+
+Owns: the mapping between `ScheduleRow` (with its weekly hours and date overrides) and the
+domain `Schedule`. Overrides are one row per local date (queryable by date) whose ranges are a
+small JSON list. Never commits: the unit of work does.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from calendula.domain.errors import InvalidInput, NotFound
+from calendula.domain.schedules import DateOverride, Schedule, TimeRange, Weekday, WeeklyHours
+from calendula.storage.integrity import guarded
+from calendula.storage.tables import ScheduleHoursRow, ScheduleOverrideRow, ScheduleRow
+
+_SCHEDULE_UNIQUE = {"uq_schedule_overrides_schedule_id_day": "overrides"}
+
+
+class SqlScheduleRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, schedule: Schedule) -> Schedule:
+        row = ScheduleRow()
+        _schedule_to_row(schedule, row)
+        with guarded(self._session, _SCHEDULE_UNIQUE):
+            self._session.add(row)
+            self._session.flush()
+        return _schedule_from_row(row)
+
+    def get(self, schedule_id: int) -> Schedule | None:
+        row = self._session.get(ScheduleRow, schedule_id)
+        return None if row is None else _schedule_from_row(row)
+
+    def list_for_owner(self, owner_id: int) -> list[Schedule]:
+        rows = self._session.scalars(
+            select(ScheduleRow).where(ScheduleRow.owner_id == owner_id).order_by(ScheduleRow.id)
+        )
+        return [_schedule_from_row(row) for row in rows]
+
+    def update(self, schedule: Schedule) -> Schedule:
+        row = self._session.get(ScheduleRow, schedule.id) if schedule.id is not None else None
+        if row is None:
+            raise NotFound(f"Schedule with id={schedule.id} does not exist")
+        with guarded(self._session, _SCHEDULE_UNIQUE):
+            # Flush the removal of the old children first: a new override may reuse a date.
+            row.hours.clear()
+            row.overrides.clear()
+            self._session.flush()
+            _schedule_to_row(schedule, row)
+            self._session.flush()
+        return _schedule_from_row(row)
+
+    def delete(self, schedule_id: int) -> None:
+        """Delete the schedule with its hours and overrides; unknown ids are ignored.
+        Users and event types pointing at it are set to no schedule."""
+        self._session.execute(delete(ScheduleRow).where(ScheduleRow.id == schedule_id))
+        # The database cascaded and set references to NULL: forget rows loaded before.
+        self._session.expire_all()
+
+
+def _schedule_to_row(schedule: Schedule, row: ScheduleRow) -> None:
+    if schedule.owner_id is None:
+        raise InvalidInput("ownerId", "a stored schedule needs an owner")
+    row.owner_id = schedule.owner_id
+    row.name = schedule.name
+    row.time_zone = schedule.time_zone
+    row.is_default = schedule.is_default
+    row.hours = [
+        ScheduleHoursRow(weekday=int(w.weekday), start_time=w.hours.start, end_time=w.hours.end)
+        for w in schedule.weekly
+    ]
+    row.overrides = [
+        ScheduleOverrideRow(
+            day=o.day,
+            ranges=[[r.start.isoformat(), r.end.isoformat()] for r in o.ranges],
+        )
+        for o in schedule.overrides
+    ]
+
+
+def _schedule_from_row(row: ScheduleRow) -> Schedule:
+    return Schedule(
+        id=row.id,
+        owner_id=row.owner_id,
+        name=row.name,
+        time_zone=row.time_zone,
+        is_default=row.is_default,
+        weekly=tuple(
+            WeeklyHours(Weekday(h.weekday), TimeRange(h.start_time, h.end_time)) for h in row.hours
+        ),
+        overrides=tuple(
+            DateOverride(
+                o.day,
+                tuple(
+                    TimeRange(time.fromisoformat(start), time.fromisoformat(end))
+                    for start, end in o.ranges
+                ),
+            )
+            for o in row.overrides
+        ),
+    )

@@ -1,0 +1,310 @@
+"""The relational schema: SQLAlchemy typed declarative table classes.
+
+Owns: every table and constraint of Calendula's database. These classes are storage rows, never
+domain values or API schemas; the repositories map between them explicitly. The migrations in
+`migrations/versions` create exactly this schema (a test compares the two).
+
+`time_blocks` is the claim table behind the no-double-booking guarantee: one row per host and
+blocked range (buffers included) of a blocking booking or an active hold. On PostgreSQL the
+exclusion constraint `time_blocks_no_overlap` forbids two overlapping ranges for one host; on
+SQLite the write unit of work holds the database write lock and the repositories check for
+overlap before inserting.
+Imports SQLAlchemy, `column_types` and the booking status values.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    column,
+    func,
+    literal_column,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from calendula.domain.bookings import BookingStatus
+from calendula.storage.column_types import UtcDateTime, json_document
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in BookingStatus)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: json_document(),
+    }
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", func.lower(column("email")), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(63), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    bio: Mapped[str | None] = mapped_column(Text)
+    avatar_url: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(16))
+    time_format: Mapped[int] = mapped_column(SmallInteger)
+    week_start: Mapped[str] = mapped_column(String(16))
+    brand_color: Mapped[str] = mapped_column(String(16))
+    dark_brand_color: Mapped[str] = mapped_column(String(16))
+    default_schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedules.id", ondelete="SET NULL", use_alter=True)
+    )
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    hashed_key: Mapped[str] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    last_used_at: Mapped[datetime | None]
+
+
+class ScheduleRow(Base):
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    is_default: Mapped[bool] = mapped_column(Boolean)
+    hours: Mapped[list[ScheduleHoursRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ScheduleHoursRow.id"
+    )
+    overrides: Mapped[list[ScheduleOverrideRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ScheduleOverrideRow.day"
+    )
+
+
+class ScheduleHoursRow(Base):
+    """One weekly range: `weekday` 0 = Monday; `end_time <= start_time` crosses midnight."""
+
+    __tablename__ = "schedule_hours"
+    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+
+class ScheduleOverrideRow(Base):
+    """All availability of one local date; `ranges` is a list of `["HH:MM:SS", "HH:MM:SS"]`."""
+
+    __tablename__ = "schedule_overrides"
+    __table_args__ = (UniqueConstraint("schedule_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    ranges: Mapped[list[Any]] = mapped_column(json_document())
+
+
+class EventTypeRow(Base):
+    """An event type; the nested policy values are JSON documents (see `event_types.py`)."""
+
+    __tablename__ = "event_types"
+    __table_args__ = (UniqueConstraint("owner_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text)
+    length_minutes: Mapped[int] = mapped_column(Integer)
+    length_options: Mapped[list[Any]] = mapped_column(json_document())
+    min_length_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_length_minutes: Mapped[int | None] = mapped_column(Integer)
+    slot_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    before_buffer_minutes: Mapped[int] = mapped_column(Integer)
+    after_buffer_minutes: Mapped[int] = mapped_column(Integer)
+    minimum_notice_minutes: Mapped[int] = mapped_column(Integer)
+    booking_window: Mapped[dict[str, Any] | None]
+    booking_limits_count: Mapped[dict[str, Any]]
+    booking_limits_duration: Mapped[dict[str, Any]]
+    only_first_slot_of_day: Mapped[bool] = mapped_column(Boolean)
+    seats: Mapped[dict[str, Any] | None]
+    confirmation: Mapped[dict[str, Any] | None]
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    locations: Mapped[list[Any]] = mapped_column(json_document())
+    booking_fields: Mapped[list[Any]] = mapped_column(json_document())
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedules.id", ondelete="SET NULL"), index=True
+    )
+    disable_guests: Mapped[bool] = mapped_column(Boolean)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
+
+
+class BookingRow(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status"),
+        CheckConstraint("start_at < end_at", name="interval"),
+        Index("ix_bookings_owner_id_start_at", "owner_id", "start_at"),
+        Index("ix_bookings_event_type_id_start_at", "event_type_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    ics_uid: Mapped[str] = mapped_column(String(255), index=True)
+    event_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_types.id", ondelete="SET NULL")
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    before_buffer_minutes: Mapped[int] = mapped_column(Integer)
+    after_buffer_minutes: Mapped[int] = mapped_column(Integer)
+    seats_total: Mapped[int | None] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(Text)
+    responses: Mapped[dict[str, Any]]
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
+    guests: Mapped[list[Any]] = mapped_column(json_document())
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[str | None] = mapped_column(String(255))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    rescheduling_reason: Mapped[str | None] = mapped_column(Text)
+    rescheduled_by: Mapped[str | None] = mapped_column(String(255))
+    rescheduled_from_uid: Mapped[str | None] = mapped_column(String(64))
+    rescheduled_to_uid: Mapped[str | None] = mapped_column(String(64))
+    absent_host: Mapped[bool] = mapped_column(Boolean)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    blocks_when_pending: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    hosts: Mapped[list[BookingHostRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="BookingHostRow.position"
+    )
+    attendees: Mapped[list[AttendeeRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AttendeeRow.id"
+    )
+
+
+class BookingHostRow(Base):
+    """The hosts of a booking in order; position 0 is the owner (`bookings.owner_id`)."""
+
+    __tablename__ = "booking_hosts"
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+
+class AttendeeRow(Base):
+    __tablename__ = "attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    phone_number: Mapped[str | None] = mapped_column(String(64))
+    absent: Mapped[bool] = mapped_column(Boolean)
+    seat_uid: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class SlotHoldRow(Base):
+    __tablename__ = "slot_holds"
+    __table_args__ = (CheckConstraint("start_at < end_at", name="interval"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type_id: Mapped[int] = mapped_column(
+        ForeignKey("event_types.id", ondelete="CASCADE"), index=True
+    )
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    before_buffer_minutes: Mapped[int] = mapped_column(Integer)
+    after_buffer_minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    hosts: Mapped[list[SlotHoldHostRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="SlotHoldHostRow.position"
+    )
+
+
+class SlotHoldHostRow(Base):
+    __tablename__ = "slot_hold_hosts"
+
+    hold_id: Mapped[int] = mapped_column(
+        ForeignKey("slot_holds.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+
+class TimeBlockRow(Base):
+    """A claim: `host_id` is busy during `[start_at, end_at)` (buffers included) because of
+    exactly one booking or one hold. Deleting the booking or hold deletes its claims."""
+
+    __tablename__ = "time_blocks"
+    __table_args__ = (
+        CheckConstraint("(booking_id IS NULL) <> (hold_id IS NULL)", name="one_owner"),
+        CheckConstraint("start_at < end_at", name="interval"),
+        Index("ix_time_blocks_host_id_end_at", "host_id", "end_at"),
+        ExcludeConstraint(
+            (column("host_id"), "="),
+            (
+                func.tstzrange(column("start_at"), column("end_at"), literal_column("'[)'")),
+                "&&",
+            ),
+            name="time_blocks_no_overlap",
+            using="gist",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    hold_id: Mapped[int | None] = mapped_column(
+        ForeignKey("slot_holds.id", ondelete="CASCADE"), index=True
+    )

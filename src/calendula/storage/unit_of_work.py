@@ -1,0 +1,95 @@
+"""The SQL unit of work: one database transaction and the repositories that share it.
+
+Owns: `SqlUnitOfWork` and `SqlUnitOfWorkFactory` (ports `UnitOfWork`, `UnitOfWorkFactory`).
+The transaction is rolled back on exit unless `commit()` was called; repositories never commit.
+A write unit of work (`factory(write=True)`) starts its transaction on entry; on SQLite that is
+`BEGIN IMMEDIATE`, which takes the database write lock and serialises writers, so the claim
+check-then-insert in `claims` cannot race.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from calendula.storage.accounts import SqlApiKeyRepository, SqlUserRepository
+from calendula.storage.bookings import SqlBookingRepository
+from calendula.storage.claims import WRITE_SESSION_KEY
+from calendula.storage.engine import WRITE_OPTION
+from calendula.storage.event_types import SqlEventTypeRepository
+from calendula.storage.holds import SqlHoldRepository
+from calendula.storage.schedules import SqlScheduleRepository
+
+if TYPE_CHECKING:
+    from calendula.services.ports import (
+        ApiKeyRepository,
+        BookingRepository,
+        EventTypeRepository,
+        HoldRepository,
+        ScheduleRepository,
+        UnitOfWork,
+        UnitOfWorkFactory,
+        UserRepository,
+    )
+
+
+class SqlUnitOfWork:
+    def __init__(self, bind: Engine, *, write: bool) -> None:
+        self._write = write
+        self._session = Session(bind=bind, autoflush=False, expire_on_commit=False)
+        self._session.info[WRITE_SESSION_KEY] = write
+        self.users: UserRepository = SqlUserRepository(self._session)
+        self.api_keys: ApiKeyRepository = SqlApiKeyRepository(self._session)
+        self.schedules: ScheduleRepository = SqlScheduleRepository(self._session)
+        self.event_types: EventTypeRepository = SqlEventTypeRepository(self._session)
+        self.bookings: BookingRepository = SqlBookingRepository(self._session)
+        self.holds: HoldRepository = SqlHoldRepository(self._session)
+
+    @property
+    def session(self) -> Session:
+        """The session, for storage adapters that join this transaction (e.g. an outbox)."""
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._write:
+            self._session.connection()  # BEGIN (IMMEDIATE on SQLite) now, not at first use
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+
+    def commit(self) -> None:
+        self._session.commit()
+
+    def rollback(self) -> None:
+        self._session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work on one engine: `factory(write=True)` for transactions that write."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._read_engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+
+    def __call__(self, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._write_engine if write else self._read_engine, write=write)
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_ports(engine: Engine) -> tuple[UnitOfWorkFactory, UnitOfWork]:
+        """Never called: makes mypy check that these classes satisfy the port Protocols."""
+        factory = SqlUnitOfWorkFactory(engine)
+        return factory, factory(write=True)
