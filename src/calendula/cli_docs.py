@@ -12,7 +12,6 @@ import typer
 
 from calendula.cli import app
 
-
 # Typer ships its own copy of click's classes, so commands and parameters are read by their
 # attributes (`commands`, `opts`) rather than by class.
 

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from calendula import __version__
+from calendula.api.responses import JsonResponse
 from calendula.bootstrap import Container, build, configure_logging
 
 
@@ -25,7 +25,7 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(
         title="Calendula",
         version=__version__,
-        default_response_class=ORJSONResponse,
+        default_response_class=JsonResponse,
         lifespan=lifespan,
     )
     app.state.container = container

@@ -239,6 +239,5 @@ def mark_rescheduled(
 
 def _inactive_message(booking: Booking, action: str) -> str:
     return (
-        f"Can't {action} booking with uid={booking.uid} because it has been "
-        f"{booking.status.value}."
+        f"Can't {action} booking with uid={booking.uid} because it has been {booking.status.value}."
     )

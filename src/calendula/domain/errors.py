@@ -53,7 +53,7 @@ class SlotUnavailable(Conflict):
     """The requested time is not free: booked, held, outside availability, or past a limit."""
 
 
-class SeatsFull(Conflict):
+class SeatsFull(SlotUnavailable):
     """The seated slot has no seat left."""
 
 
