@@ -14,6 +14,9 @@ Databases (each test gets a clean, fully migrated database):
 - `engine`: `calendula.storage.create_engine_for(database_url)`, disposed after the test.
 - `uow_factory`: `calendula.storage.SqlUnitOfWorkFactory(engine)`; call it as
   `uow_factory(write=True)` for a unit of work that writes.
+- `clock`: a `SettableClock` at Monday 2 March 2026 08:00 UTC (`.current`, `.advance()`).
+- `container`: `bootstrap.build(...)` over `database_url` with that clock; `host`: a New York
+  host with a 30-minute event type (`make_host(container, username, **event_type_fields)`).
 
 Domain values: plain functions in `tests/factories.py` (`make_user`, `make_api_key`,
 `make_schedule`, `make_override`, `make_event_type`, `make_attendee`, `make_booking`, `make_hold`,
@@ -34,8 +37,11 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from calendula import bootstrap
+from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
 from calendula.storage.tables import Base
+from factories import MONDAY, Host, SettableClock, make_host
 
 POSTGRES_URL_ENV = "CALENDULA_TEST_DATABASE_URL"
 
@@ -101,3 +107,21 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def uow_factory(engine: Engine) -> SqlUnitOfWorkFactory:
     return SqlUnitOfWorkFactory(engine)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(MONDAY)
+
+
+@pytest.fixture
+def container(database_url: str, clock: SettableClock) -> Iterator[bootstrap.Container]:
+    settings = Settings(database_url=database_url, environment="test", secret_key="x" * 40)
+    built = bootstrap.build(settings, clock=clock)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def host(container: bootstrap.Container) -> Host:
+    return make_host(container)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from calendula import bootstrap
 from calendula.domain.accounts import ApiKey, User, hash_api_key
 from calendula.domain.bookings import Attendee, Booking, BookingStatus, SlotHold
 from calendula.domain.event_types import EventType
@@ -141,3 +143,43 @@ def make_hold(
     }
     fields.update(overrides)
     return SlotHold(**fields)
+
+
+# -- services-level helpers ---------------------------------------------------------------
+
+# Monday 2 March 2026, 08:00 UTC (03:00 in New York, EST).
+MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+class SettableClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+@dataclass
+class Host:
+    user: User
+    event_type: EventType
+
+
+def make_host(
+    container: bootstrap.Container, username: str = "ada", **event_type_fields: object
+) -> Host:
+    """A New York host (Mon-Fri 09:00-17:00) with one event type (30 minutes unless given)."""
+    user = container.accounts.create_user(
+        username, f"{username}@example.com", time_zone="America/New_York", name=username.title()
+    )
+    assert user.id is not None
+    fields: dict[str, object] = {"slug": "meet", "title": "Meeting", "length_minutes": 30}
+    fields.update(event_type_fields)
+    event_type = container.event_types.create(
+        user.id,
+        EventType(id=None, owner_id=user.id, **fields),  # type: ignore[arg-type]
+    )
+    return Host(user, event_type)

@@ -22,7 +22,7 @@ from calendula.domain.event_types import (
     Seats,
 )
 from calendula.services.booking import NewBooking
-from tests.services.conftest import Host, make_host
+from factories import Host, make_host
 
 # Tuesday 3 March 2026, 10:00 in New York (EST, UTC-5).
 TUESDAY_10 = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)

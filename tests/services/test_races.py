@@ -18,7 +18,7 @@ from calendula.domain.event_types import Seats
 from calendula.domain.intervals import Interval
 from calendula.services.booking import NewBooking
 from calendula.settings import Settings
-from tests.services.conftest import make_host
+from factories import make_host
 
 TUESDAY_10 = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 ATTEMPTS = 32

@@ -12,7 +12,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from calendula import __version__
+from calendula.api.errors import install_error_handlers
 from calendula.api.responses import JsonResponse
+from calendula.api.routes import bookings, event_types, me, schedules, slots
 from calendula.bootstrap import Container, build, configure_logging
 
 
@@ -29,6 +31,9 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    install_error_handlers(app)
+    for module in (me, schedules, event_types, slots, bookings):
+        app.include_router(module.router, prefix="/v2")
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -1,0 +1,156 @@
+"""The one place where errors become HTTP responses in Cal.com's error envelope.
+
+    {"status": "error", "timestamp": "...Z", "path": "/v2/...",
+     "error": {"code": "NotFoundException", "message": "...", "details": {...}}}
+
+Domain errors map by class; request validation errors become 400 naming the field; unknown
+routes become Nest's `Cannot GET /path` 404; anything unexpected is a 500 whose details are
+logged, never sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from calendula.api.responses import JsonResponse
+from calendula.domain.errors import (
+    CalendulaError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    ReservationConflict,
+    SlotUnavailable,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: tuple[tuple[type[CalendulaError], int], ...] = (
+    (InvalidInput, 400),
+    (InvalidState, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (SlotUnavailable, 409),
+    (Conflict, 409),
+    (ReservationConflict, 422),
+)
+
+CODE_BY_STATUS = {
+    400: "BadRequestException",
+    401: "UnauthorizedException",
+    403: "ForbiddenException",
+    404: "NotFoundException",
+    405: "MethodNotAllowedException",
+    409: "ConflictException",
+    422: "UnprocessableEntityException",
+    429: "ThrottlerException",
+    500: "InternalServerErrorException",
+}
+
+REASON_BY_STATUS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal raised by the API layer itself (auth, rate limit, version)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    details: dict[str, Any] = {
+        "message": message,
+        "error": REASON_BY_STATUS.get(status, "Error"),
+        "statusCode": status,
+    }
+    details.update(extra or {})
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    body = {
+        "status": "error",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "path": path,
+        "error": {
+            "code": CODE_BY_STATUS.get(status, "HttpException"),
+            "message": message,
+            "details": details,
+        },
+    }
+    return JsonResponse(body, status_code=status, headers=headers)
+
+
+def status_of(error: CalendulaError) -> int:
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CalendulaError)
+    async def domain_error(request: Request, error: CalendulaError) -> JsonResponse:
+        field = getattr(error, "field", None)
+        extra = {"field": field} if field else None
+        return error_response(request, status_of(error), error.message, extra=extra)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> JsonResponse:
+        return error_response(request, error.status, error.message, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JsonResponse:
+        problems = [
+            {"property": _field_of(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in error.errors()
+        ]
+        first = problems[0] if problems else {"property": "body", "message": "invalid"}
+        message = f"{first['property']}: {first['message']}"
+        return error_response(
+            request, 400, message, extra={"field": first["property"], "errors": problems}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JsonResponse:
+        if error.status_code == 404 and error.detail == "Not Found":
+            message = f"Cannot {request.method} {request.url.path}"
+        else:
+            message = str(error.detail)
+        return error_response(request, error.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JsonResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "There was an error, please try again later.")

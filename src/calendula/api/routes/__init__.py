@@ -1,0 +1,1 @@
+"""Route modules, one per Cal.com resource. Each exposes `router`."""

@@ -1,0 +1,7 @@
+"""Routes for /v2/schedules (Cal.com API v2 compatible)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

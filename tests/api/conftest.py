@@ -1,0 +1,105 @@
+"""API test fixtures.
+
+- `api`: an `ApiClient` bound to the app over the test's `container` (in-process ASGI; no
+  network). `api.get/post/patch/delete(path, key=..., version=..., **httpx kwargs)`.
+- `demo_key`: `(host, plain API key)` for the `host` fixture's user.
+- `calcom`: validates a response against Cal.com's published schema for an operation:
+  `calcom.check(response, "GET", "/v2/bookings/{bookingUid}")`. Skips the test when
+  ../shared/reference is absent (a developer machine without the reference folder).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openapi_schema_validator import OAS30Validator
+
+from calendula.api.app import create_app
+
+REFERENCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "calcom-openapi-v2-core.json"
+)
+
+
+class ApiClient:
+    """A synchronous client for the ASGI app (each call runs its own short event loop)."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        version: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if key:
+            sent["Authorization"] = f"Bearer {key}"
+        if version:
+            sent["cal-api-version"] = version
+
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self._app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                return await c.request(method, path, headers=sent, **kwargs)
+
+        return asyncio.run(go())
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+class CalcomSchemas:
+    """Cal.com's OpenAPI document, used to check that our responses keep its shapes."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+
+    def schema_for(self, method: str, path: str, status: int) -> dict[str, Any]:
+        operation = self.spec["paths"][path][method.lower()]
+        response = operation["responses"][str(status)]
+        schema = response["content"]["application/json"]["schema"]
+        return {**schema, "components": self.spec["components"]}
+
+    def check(self, response: httpx.Response, method: str, path: str) -> dict[str, Any]:
+        """Validate `response`'s JSON against the operation's schema for its status code."""
+        body: dict[str, Any] = response.json()
+        OAS30Validator(self.schema_for(method, path, response.status_code)).validate(body)
+        return body
+
+
+@pytest.fixture
+def api(container) -> ApiClient:
+    return ApiClient(create_app(container))
+
+
+@pytest.fixture
+def demo_key(container, host) -> tuple[Any, str]:
+    _, key = container.accounts.create_api_key(host.user.id, name="test")
+    return host, key
+
+
+@pytest.fixture(scope="session")
+def calcom() -> CalcomSchemas:
+    if not REFERENCE.exists():
+        pytest.skip(f"Cal.com reference schema not found at {REFERENCE}")
+    return CalcomSchemas(json.loads(REFERENCE.read_text()))
