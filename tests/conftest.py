@@ -116,7 +116,12 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def container(database_url: str, clock: SettableClock) -> Iterator[bootstrap.Container]:
-    settings = Settings(database_url=database_url, environment="test", secret_key="x" * 40)
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        secret_key="x" * 40,
+        rate_limit_per_minute=0,  # tests of the limit build their own app
+    )
     built = bootstrap.build(settings, clock=clock)
     yield built
     built.close()

@@ -10,12 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from calendula.integrations.counters import MemoryCounter, RedisCounter
 from calendula.services.accounts import AccountService
 from calendula.services.availability import AvailabilityService, NoCalendars
 from calendula.services.booking import BookingService
 from calendula.services.event_types import EventTypeService
 from calendula.services.holds import HoldService
-from calendula.services.ports import BusyTimeSource, Clock, UnitOfWorkFactory
+from calendula.services.ports import BusyTimeSource, Clock, RateCounter, UnitOfWorkFactory
 from calendula.services.schedules import ScheduleService
 from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
@@ -39,6 +40,7 @@ class Container:
     availability: AvailabilityService
     bookings: BookingService
     holds: HoldService
+    rate_counter: RateCounter
     _dispose: object
 
     def close(self) -> None:
@@ -84,6 +86,7 @@ def build(
         availability=AvailabilityService(uow_factory, clock, busy),
         bookings=BookingService(uow_factory, clock, busy),
         holds=HoldService(uow_factory, clock, busy),
+        rate_counter=RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
         _dispose=engine,
     )
 

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `calendula serve` binds to.")
     workers: int = Field(default=1, ge=1, le=64, description="Server processes for `serve`.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    rate_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Requests per minute allowed per API key (or per client address without a "
+        "key) on /v2; 0 turns rate limiting off.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 — when set, rate-limit counters are shared through "
+        "Redis so several server processes count together; else counted in each process.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,17 @@ REFERENCE = (
 
 
 class ApiClient:
-    """A synchronous client for the ASGI app (each call runs its own short event loop)."""
+    """A synchronous client for the ASGI app. It keeps one event loop for its life, because
+    async resources of the app (the Redis rate counter) belong to the loop that opened them."""
 
     def __init__(self, app: Any) -> None:
         self._app = app
+        self._loop = asyncio.new_event_loop()
+
+    def close(self) -> None:
+        """Close the app's async resources on this client's loop, then the loop."""
+        self._loop.run_until_complete(self._app.state.container.rate_counter.close())
+        self._loop.close()
 
     def request(
         self,
@@ -53,7 +61,7 @@ class ApiClient:
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
                 return await c.request(method, path, headers=sent, **kwargs)
 
-        return asyncio.run(go())
+        return self._loop.run_until_complete(go())
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
@@ -88,8 +96,10 @@ class CalcomSchemas:
 
 
 @pytest.fixture
-def api(container) -> ApiClient:
-    return ApiClient(create_app(container))
+def api(container) -> Iterator[ApiClient]:
+    client = ApiClient(create_app(container))
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from calendula import __version__
 from calendula.api.errors import install_error_handlers
+from calendula.api.rate_limit import RateLimitMiddleware
 from calendula.api.responses import JsonResponse
 from calendula.api.routes import bookings, event_types, me, schedules, slots
 from calendula.bootstrap import Container, build, configure_logging
@@ -22,6 +23,7 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await container.rate_counter.close()
         container.close()
 
     app = FastAPI(
@@ -32,6 +34,11 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    app.add_middleware(
+        RateLimitMiddleware,
+        counter=container.rate_counter,
+        limit=container.settings.rate_limit_per_minute,
+    )
     for module in (me, schedules, event_types, slots, bookings):
         app.include_router(module.router, prefix="/v2")
 

@@ -204,3 +204,13 @@ class BusyTimeSource(Protocol):
         """External calendar busy intervals per host overlapping `window`.
         Raises `BusySourceUnavailable` when a host's calendars cannot be read."""
         ...
+
+
+class RateCounter(Protocol):
+    async def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
+        """Count one request for `key` in the current fixed window of `window_seconds`.
+        Returns (requests counted in this window including this one, seconds until it resets).
+        Never raises for a backend outage: an unreachable store counts nothing (fails open)."""
+        ...
+
+    async def close(self) -> None: ...
