@@ -1,7 +1,151 @@
-"""Routes for /v2/event-types (Cal.com API v2 compatible)."""
+"""Routes for /v2/event-types (Cal.com API v2 compatible).
+
+Versions (Cal.com routes by `cal-api-version`): `2024-06-14` reaches these handlers.
+No header, `2024-04-15`, `2024-06-11` or an unknown value is Cal.com's legacy controller: its
+list (`GET /v2/event-types`) answers here in the legacy `eventTypeGroups` shape; its other
+operations (internal field names, `/{username}/public` paths) are not supported, so they are a
+400 naming the header to send. `2024-08-13` and `2024-09-04` have no event-types controller in
+Cal.com: Nest's 404 (`Cannot GET /v2/event-types`).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from calendula.api.deps import ApiVersion, CurrentUser, OptionalUser, Services
+from calendula.api.envelope import success
+from calendula.api.errors import ApiError
+from calendula.api.responses import JsonResponse
+from calendula.api.schemas.event_types import (
+    CreateEventTypeInput,
+    EventTypesQuery,
+    UpdateEventTypeInput,
+    deleted_output,
+    dynamic_event_type_output,
+    event_type_changes,
+    event_type_from_input,
+    legacy_event_types_output,
+    owned_event_type_output,
+    sorted_by_creation,
+)
+from calendula.bootstrap import Container
+from calendula.domain.accounts import User
+from calendula.domain.errors import InvalidInput
 
 router = APIRouter()
+
+CURRENT_VERSION = "2024-06-14"
+UNROUTED_VERSIONS = frozenset({"2024-08-13", "2024-09-04"})
+LEGACY_MESSAGE = (
+    "Legacy (cal-api-version 2024-04-15 / 2024-06-11) event-type operations other than the "
+    "list are not supported: send the header cal-api-version: 2024-06-14"
+)
+
+
+def routed_version(request: Request, version: ApiVersion) -> str:
+    """The version, or Nest's 404 for versions that have no event-types controller."""
+    if version in UNROUTED_VERSIONS:
+        raise ApiError(404, f"Cannot {request.method} {request.url.path}")
+    return version
+
+
+def current_version(version: Annotated[str, Depends(routed_version)], _: CurrentUser) -> str:
+    """Only 2024-06-14 past this point; checked after the key, as Cal.com's guards run."""
+    if version != CURRENT_VERSION:
+        raise ApiError(400, LEGACY_MESSAGE)
+    return version
+
+
+RoutedVersion = Annotated[str, Depends(routed_version)]
+CurrentVersion = Annotated[str, Depends(current_version)]
+EventTypeId = Annotated[int, Path(alias="eventTypeId")]
+
+
+def _base_url(services: Container) -> str:
+    return services.settings.public_base_url
+
+
+@router.get("/event-types")
+def list_event_types(
+    version: RoutedVersion,
+    query: Annotated[EventTypesQuery, Query()],
+    user: OptionalUser,
+    services: Services,
+) -> JsonResponse:
+    """Public with filters (`username`, `username`+`eventSlug`, `usernames`); without filters
+    the caller's own event types, or `[]` without a key. Like Cal.com, list items leave out
+    hidden booking fields."""
+    if version != CURRENT_VERSION:
+        return _legacy_list(user, services)
+    return success(_find(query, user, services))
+
+
+def _find(query: EventTypesQuery, user: User | None, services: Container) -> list[dict[str, Any]]:
+    base_url = _base_url(services)
+    if query.event_slug is not None and query.username is None:
+        raise InvalidInput("username", "eventSlug needs username")
+    if query.username is not None:
+        found = services.event_types.list_public(
+            query.username, slug=query.event_slug, viewer_id=user.id if user else None
+        )
+        if found is None:
+            return []
+        ordered = sorted_by_creation(found.event_types, query.sort_created_at)
+        return [
+            owned_event_type_output(et, found.owner, base_url, visible_fields_only=True)
+            for et in ordered
+        ]
+    if query.usernames is not None:
+        hosts = services.event_types.find_users(query.username_list())
+        return [dynamic_event_type_output(hosts, base_url)]
+    if user is None or user.id is None:
+        return []
+    own = sorted_by_creation(services.event_types.list_for_owner(user.id), query.sort_created_at)
+    return [owned_event_type_output(et, user, base_url, visible_fields_only=True) for et in own]
+
+
+def _legacy_list(user: User | None, services: Container) -> JsonResponse:
+    own = [] if user is None or user.id is None else services.event_types.list_for_owner(user.id)
+    return success(legacy_event_types_output(user, own, _base_url(services)))
+
+
+@router.post("/event-types", status_code=201)
+def create_event_type(
+    _: CurrentVersion, body: CreateEventTypeInput, user: CurrentUser, services: Services
+) -> JsonResponse:
+    assert user.id is not None
+    created = services.event_types.create(user.id, event_type_from_input(body, user.id))
+    return success(owned_event_type_output(created, user, _base_url(services)), status_code=201)
+
+
+@router.get("/event-types/{eventTypeId}")
+def get_event_type(
+    _: CurrentVersion, event_type_id: EventTypeId, user: CurrentUser, services: Services
+) -> JsonResponse:
+    """One of the caller's event types; anyone else's id is a 404."""
+    assert user.id is not None
+    event_type = services.event_types.get(user.id, event_type_id)
+    return success(owned_event_type_output(event_type, user, _base_url(services)))
+
+
+@router.patch("/event-types/{eventTypeId}")
+def update_event_type(
+    _: CurrentVersion,
+    event_type_id: EventTypeId,
+    body: UpdateEventTypeInput,
+    user: CurrentUser,
+    services: Services,
+) -> JsonResponse:
+    assert user.id is not None
+    updated = services.event_types.revise(user.id, event_type_id, event_type_changes(body))
+    return success(owned_event_type_output(updated, user, _base_url(services)))
+
+
+@router.delete("/event-types/{eventTypeId}")
+def delete_event_type(
+    _: CurrentVersion, event_type_id: EventTypeId, user: CurrentUser, services: Services
+) -> JsonResponse:
+    assert user.id is not None
+    return success(deleted_output(services.event_types.delete(user.id, event_type_id)))

@@ -1,7 +1,26 @@
-"""Routes for /v2/me (Cal.com API v2 compatible)."""
+"""Routes for /v2/me (Cal.com API v2 compatible; any `cal-api-version`, or none)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from calendula.api.deps import CurrentUser, Services
+from calendula.api.envelope import success
+from calendula.api.responses import JsonResponse
+from calendula.api.schemas.me import UpdateMeInput, me_output, profile_changes
+
 router = APIRouter()
+
+
+@router.get("/me")
+def get_me(user: CurrentUser) -> JsonResponse:
+    """The caller's profile."""
+    return success(me_output(user))
+
+
+@router.patch("/me")
+def update_me(body: UpdateMeInput, user: CurrentUser, services: Services) -> JsonResponse:
+    """Change the caller's profile; a new `timeZone` also moves the default schedule."""
+    assert user.id is not None
+    updated = services.accounts.update_profile(user.id, profile_changes(body))
+    return success(me_output(updated))
