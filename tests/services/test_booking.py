@@ -268,3 +268,176 @@ def test_a_hold_blocks_others_until_it_expires_and_its_owner_can_book(container,
     container.holds.hold(host.event_type.id, later)
     clock.advance(timedelta(minutes=6))
     assert book(container, host, start=later).status is BookingStatus.ACCEPTED
+
+
+# -- the bookings API's use cases: guests, seats, attendees, location, views, search ---------
+
+
+def test_guests_are_stored_as_attendees_in_the_bookers_zone(container, host):
+    booking = book(container, host, guests=("lin@example.com", "lin@example.com"))
+    assert booking.guests == ("lin@example.com",)
+    assert [(a.email, a.name, a.time_zone) for a in booking.attendees] == [
+        ("grace@example.com", "Grace Hopper", "Europe/London"),
+        ("lin@example.com", "", "Europe/London"),
+    ]
+
+
+def test_seated_event_types_take_no_guests(container):
+    host = make_host(container, seats=Seats(per_slot=3))
+    with pytest.raises(InvalidInput) as caught:
+        book(container, host, guests=("lin@example.com",))
+    assert caught.value.field == "guests"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field"),
+    [
+        ({f"k{i}": 1 for i in range(51)}, "metadata"),
+        ({"k" * 41: "v"}, "metadata"),
+        ({"note": "v" * 501}, "metadata.note"),
+        ({"nested": {"a": 1}}, "metadata.nested"),
+    ],
+)
+def test_metadata_limits_name_the_field_and_write_nothing(container, host, metadata, field):
+    with pytest.raises(InvalidInput) as caught:
+        book(container, host, metadata=metadata)
+    assert caught.value.field == field
+    assert count_bookings(container, host) == 0
+
+
+def test_a_typed_location_is_resolved_against_the_event_type(container):
+    from calendula.domain.bookings import LocationChoice
+    from calendula.domain.event_types import Location
+
+    host = make_host(
+        container,
+        locations=(
+            Location("link", "https://meet.example.com/ada"),
+            Location("integration", "zoom"),
+        ),
+    )
+    linked = book(container, host, location=LocationChoice("link"))
+    assert linked.location == "https://meet.example.com/ada"
+    zoom = book(
+        container,
+        host,
+        start=TUESDAY_10 + timedelta(hours=1),
+        location=LocationChoice("integration", "zoom"),
+    )
+    assert zoom.location == "integrations:zoom"
+    default = book(container, host, start=TUESDAY_10 + timedelta(hours=2))
+    assert default.location == "https://meet.example.com/ada"
+    with pytest.raises(InvalidInput):
+        book(
+            container,
+            host,
+            start=TUESDAY_10 + timedelta(hours=3),
+            location=LocationChoice("integration", "cal-video"),
+        )
+
+
+def test_the_attendees_phone_is_checked_and_kept_in_the_responses(container, host):
+    with pytest.raises(InvalidInput) as caught:
+        book(container, host, attendee=dataclasses.replace(GUEST, phone_number="call me"))
+    assert caught.value.field == "attendee.phoneNumber"
+    booking = book(container, host, attendee=dataclasses.replace(GUEST, phone_number="+441234567"))
+    assert booking.responses["attendeePhoneNumber"] == "+441234567"
+
+
+def test_a_seat_is_given_up_alone_and_the_last_one_cancels(container):
+    host = make_host(container, seats=Seats(per_slot=3))
+    first = book(container, host)
+    book(container, host, attendee=dataclasses.replace(GUEST, email="p2@example.com"))
+    seats = [a.seat_uid for a in container.bookings.get(first.uid).attendees]
+    with pytest.raises(InvalidInput):
+        container.bookings.cancel(first.uid)  # a seated booking needs the seat
+    with pytest.raises(InvalidInput):
+        container.bookings.cancel(first.uid, seat_uid="nope")
+    left = container.bookings.cancel(first.uid, seat_uid=seats[0])
+    assert left.status is BookingStatus.ACCEPTED and len(left.attendees) == 1
+    gone = container.bookings.cancel(first.uid, seat_uid=seats[1])
+    assert gone.status is BookingStatus.CANCELLED
+    assert book(container, host).status is BookingStatus.ACCEPTED  # the time is free again
+
+
+def test_the_host_cancels_a_whole_seated_booking(container):
+    host = make_host(container, seats=Seats(per_slot=3))
+    booking = book(container, host)
+    cancelled = container.bookings.cancel(booking.uid, reason="closed", actor_id=host.user.id)
+    assert cancelled.status is BookingStatus.CANCELLED
+
+
+def test_guests_added_later_respect_the_limit_and_skip_known_emails(container, host):
+    from calendula.services.booking import NewGuest
+
+    booking = book(container, host)
+    added = container.bookings.add_guests(
+        booking.uid,
+        actor_id=host.user.id,
+        guests=[NewGuest("g@example.com", name="Gil"), NewGuest("GRACE@example.com")],
+    )
+    assert added.guests == ("g@example.com",)
+    assert added.attendees[-1].name == "Gil" and added.attendees[-1].id is not None
+    many = [NewGuest(f"n{i}@example.com") for i in range(30)]
+    with pytest.raises(InvalidInput):
+        container.bookings.add_guests(booking.uid, actor_id=host.user.id, guests=many)
+    assert len(container.bookings.get(booking.uid).attendees) == 2
+    stranger = make_host(container, "zed")
+    with pytest.raises(NotFound):
+        container.bookings.add_guests(booking.uid, actor_id=stranger.user.id, guests=many[:1])
+
+
+def test_an_attendee_added_to_a_seated_booking_takes_a_seat(container):
+    host = make_host(container, seats=Seats(per_slot=2))
+    booking = book(container, host)
+    extra = dataclasses.replace(GUEST, email="x@example.com")
+    updated, added = container.bookings.add_attendee(
+        booking.uid, actor_id=host.user.id, attendee=extra
+    )
+    assert added.seat_uid and added.id and len(updated.attendees) == 2
+    with pytest.raises(SeatsFull):
+        container.bookings.add_attendee(
+            booking.uid,
+            actor_id=host.user.id,
+            attendee=dataclasses.replace(GUEST, email="y@example.com"),
+        )
+
+
+def test_the_location_is_changed_by_a_host_only(container, host):
+    booking = book(container, host)
+    moved = container.bookings.update_location(
+        booking.uid, actor_id=host.user.id, location=" Room 4 "
+    )
+    assert moved.location == "Room 4"
+    with pytest.raises(NotFound):
+        container.bookings.update_location(booking.uid, actor_id=999, location="x")
+
+
+def test_a_view_carries_hosts_and_event_type(container, host):
+    booking = book(container, host)
+    view = container.bookings.get_view(booking.uid)
+    assert view.hosts[0].username == "ada" and view.event_type.slug == "meet"
+    with pytest.raises(NotFound):
+        container.bookings.host_view(booking.uid, actor_id=999)
+
+
+def test_search_orders_by_status_defaults_and_counts(container, host, clock):
+    from calendula.domain.bookings import ListStatus
+    from calendula.services.ports import BookingFilter
+
+    uids = [
+        book(
+            container,
+            host,
+            start=TUESDAY_10 + timedelta(hours=i),
+            attendee=dataclasses.replace(GUEST, email=f"g{i}@example.com"),
+        ).uid
+        for i in range(3)
+    ]
+    clock.current = TUESDAY_10 + timedelta(hours=5)
+    past = container.bookings.search(
+        host.user.id, BookingFilter(statuses=frozenset({ListStatus.PAST}))
+    )
+    assert [v.booking.uid for v in past.views] == uids[::-1] and past.total == 3
+    page = container.bookings.search(host.user.id, BookingFilter(take=1, skip=1))
+    assert [v.booking.uid for v in page.views] == [uids[1]] and page.total == 3

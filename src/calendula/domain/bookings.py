@@ -1,8 +1,9 @@
 """Bookings, holds and their state transitions.
 
 Owns: `Booking`, `Attendee`, `SlotHold`, `BookingStatus`, and the pure transitions (confirm,
-decline, cancel, mark absent, reschedule links). A transition returns a new value or raises
-`InvalidState`; it never persists anything. Imports only the standard library.
+decline, cancel, mark absent, reschedule links, seats, guests, location), plus the booking rules
+of the API (location choices, metadata limits, list statuses). A transition returns a new value
+or raises `InvalidState`; it never persists anything. Imports only the standard library.
 """
 
 from __future__ import annotations
@@ -241,3 +242,151 @@ def _inactive_message(booking: Booking, action: str) -> str:
     return (
         f"Can't {action} booking with uid={booking.uid} because it has been {booking.status.value}."
     )
+
+
+# -- additions for the bookings API: locations, metadata, seats, guests, list statuses ----------
+
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+MAX_GUESTS_PER_BOOKING = 30
+
+ORGANISER_LOCATION_KINDS = frozenset({"address", "link", "phone"})
+ATTENDEE_LOCATION_KINDS = frozenset({"attendeeAddress", "attendeePhone", "attendeeDefined"})
+LOCATION_KINDS = ORGANISER_LOCATION_KINDS | ATTENDEE_LOCATION_KINDS | {"integration"}
+_INTEGRATION_VALUES = {
+    "cal-video": "integrations:daily",
+    "google-meet": "integrations:google:meet",
+    "zoom": "integrations:zoom",
+    "office365-video": "integrations:office365_video",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LocationChoice:
+    """A booker's location pick by Cal.com type (`address`, `link`, `phone`, `integration`,
+    `attendeeAddress`, `attendeePhone`, `attendeeDefined`); `value` is what the booker supplies
+    (integration name, their address, phone or free text), None for organiser-defined kinds."""
+
+    kind: str
+    value: str | None = None
+
+
+def integration_location(name: str) -> str:
+    """The stored location of a conferencing app, in Cal.com's internal form."""
+    return _INTEGRATION_VALUES.get(name, f"integrations:{name}")
+
+
+def resolve_location(event_type: EventType, choice: LocationChoice) -> str:
+    """The location string stored for `choice` on a booking of `event_type`.
+
+    Organiser-defined kinds take the event type's own value; every kind must be one the event
+    type offers when it lists locations. Raises `InvalidInput` on `location`."""
+    if choice.kind not in LOCATION_KINDS:
+        raise InvalidInput("location.type", f"unknown location type {choice.kind!r}")
+    offered = [loc for loc in event_type.locations if loc.kind == choice.kind]
+    if choice.kind in ORGANISER_LOCATION_KINDS:
+        if not offered or not offered[0].value:
+            raise InvalidInput("location", f"This event type has no {choice.kind} location")
+        return offered[0].value
+    if not choice.value or not choice.value.strip():
+        raise InvalidInput("location", f"a location of type {choice.kind} needs a value")
+    if choice.kind == "integration":
+        names = {loc.value for loc in offered}
+        if event_type.locations and choice.value not in names:
+            raise InvalidInput(
+                "location", f"{choice.value} is not one of this event type's locations"
+            )
+        return integration_location(choice.value)
+    if event_type.locations and not offered:
+        raise InvalidInput("location", f"{choice.kind} is not one of this event type's locations")
+    return choice.value.strip()
+
+
+def validate_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Cal.com's limits: at most 50 keys, keys up to 40 characters, string values up to 500
+    characters; values are strings, numbers or booleans. Raises `InvalidInput` on `metadata`."""
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise InvalidInput("metadata", f"metadata can have at most {MAX_METADATA_KEYS} keys")
+    for key, value in metadata.items():
+        if len(key) > MAX_METADATA_KEY_LENGTH:
+            raise InvalidInput(
+                "metadata", f"metadata keys can be at most {MAX_METADATA_KEY_LENGTH} characters"
+            )
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            raise InvalidInput(f"metadata.{key}", "metadata values must be strings or numbers")
+        if isinstance(value, str) and len(value) > MAX_METADATA_VALUE_LENGTH:
+            raise InvalidInput(
+                f"metadata.{key}",
+                f"metadata string values can be at most {MAX_METADATA_VALUE_LENGTH} characters",
+            )
+    return dict(metadata)
+
+
+def remove_seat(
+    booking: Booking, seat_uid: str, *, reason: str | None, by: str | None, now: datetime
+) -> Booking:
+    """The booking without the seat `seat_uid`; removing the last seat cancels the booking."""
+    if not booking.is_active:
+        raise InvalidState(_inactive_message(booking, "cancel"))
+    kept = tuple(a for a in booking.attendees if a.seat_uid != seat_uid)
+    if len(kept) == len(booking.attendees):
+        raise InvalidInput("seatUid", f"Invalid seatUid {seat_uid} for booking {booking.uid}")
+    if not kept:
+        return cancel(booking, reason=reason, by=by, now=now)
+    return dataclasses.replace(booking, attendees=kept, updated_at=now)
+
+
+def add_guests(booking: Booking, guests: tuple[Attendee, ...], *, now: datetime) -> Booking:
+    """The booking with `guests` added as attendees (emails already present are skipped) and
+    listed in `guests`. At most 30 guests per booking."""
+    if not booking.is_active:
+        raise InvalidState(_inactive_message(booking, "add guests to"))
+    if booking.seats_total is not None:
+        raise InvalidInput("guests", "seated bookings do not take guests")
+    present = {a.email.lower() for a in booking.attendees}
+    new: list[Attendee] = []
+    for guest in guests:
+        if guest.email.lower() not in present:
+            present.add(guest.email.lower())
+            new.append(guest)
+    listed = (*booking.guests, *(g.email for g in new))
+    if len(listed) > MAX_GUESTS_PER_BOOKING:
+        raise InvalidInput("guests", f"a booking can have at most {MAX_GUESTS_PER_BOOKING} guests")
+    return dataclasses.replace(
+        booking, attendees=(*booking.attendees, *new), guests=listed, updated_at=now
+    )
+
+
+def relocate(booking: Booking, location: str, *, now: datetime) -> Booking:
+    if not booking.is_active:
+        raise InvalidState(_inactive_message(booking, "change the location of"))
+    return dataclasses.replace(booking, location=location, updated_at=now)
+
+
+class ListStatus(StrEnum):
+    """The status filters of Cal.com's booking list; a booking may match several."""
+
+    UPCOMING = "upcoming"
+    RECURRING = "recurring"
+    PAST = "past"
+    CANCELLED = "cancelled"
+    UNCONFIRMED = "unconfirmed"
+
+
+ENDED_STATUSES = frozenset({BookingStatus.CANCELLED, BookingStatus.REJECTED})
+
+
+def in_list_status(booking: Booking, status: ListStatus, now: datetime) -> bool:
+    """Cal.com's semantics (web app `get.handler.ts`); Calendula has no recurring bookings, so
+    `recurring` matches none. The storage query implements the same rules in SQL."""
+    ended = booking.status in ENDED_STATUSES
+    if status is ListStatus.UPCOMING:
+        return booking.end >= now and not ended
+    if status is ListStatus.PAST:
+        return booking.end <= now and not ended
+    if status is ListStatus.CANCELLED:
+        return ended
+    if status is ListStatus.UNCONFIRMED:
+        return booking.end >= now and booking.status is BookingStatus.PENDING
+    return False

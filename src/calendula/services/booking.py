@@ -1,10 +1,11 @@
-"""Booking use cases: create, reschedule, cancel, confirm, decline, mark no-show.
+"""Booking use cases: create, reschedule, cancel, confirm, decline, mark no-show, guests,
+attendees, location, and the reads of the bookings API (one booking, a host's list).
 
-Owns: `BookingService`. Every write is one unit of work: availability is re-checked for exactly
-the requested interval inside the write transaction (no cache), then the booking is inserted and
-its time claimed; the database's claim constraint is the last line of defence
-(`SlotUnavailable`). Side effects (webhooks, email) will be outbox rows written in the same
-transaction.
+Owns: `BookingService` and its input/output values (`NewBooking`, `NewGuest`, `BookingView`).
+Every write is one unit of work: availability is re-checked for exactly the requested interval
+inside the write transaction (no cache), then the booking is inserted and its time claimed; the
+database's claim constraint is the last line of defence (`SlotUnavailable`). Side effects
+(webhooks, email) will be outbox rows written in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,26 +13,46 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from calendula.domain import bookings as rules
-from calendula.domain.accounts import validate_email
-from calendula.domain.booking_fields import validate_responses
-from calendula.domain.bookings import Attendee, Booking, BookingStatus
+from calendula.domain.accounts import User, validate_email
+from calendula.domain.booking_fields import PHONE_PATTERN, validate_responses
+from calendula.domain.bookings import (
+    Attendee,
+    Booking,
+    BookingStatus,
+    ListStatus,
+    LocationChoice,
+    integration_location,
+    resolve_location,
+    validate_metadata,
+)
 from calendula.domain.errors import Conflict, InvalidInput, NotFound, SeatsFull, SlotUnavailable
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
 from calendula.domain.schedules import zone_from_name
 from calendula.domain.slots import Slot, check_slot
 from calendula.services.availability import SlotQuery, gather_calendars, load_event_type
-from calendula.services.ports import BusyTimeSource, Clock, UnitOfWork, UnitOfWorkFactory
+from calendula.services.ports import (
+    BookingFilter,
+    BusyTimeSource,
+    Clock,
+    SortKey,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_GUESTS = 30
+MAX_GUESTS = rules.MAX_GUESTS_PER_BOOKING
+MAX_AHEAD = timedelta(days=366 * 100)
+"""How far ahead a booking may start: far beyond any booking window, well inside datetime."""
+MAX_TITLE_LENGTH = 255
+ASCENDING_STATUSES = frozenset({ListStatus.UPCOMING, ListStatus.RECURRING, ListStatus.UNCONFIRMED})
 
 
 def new_uid() -> str:
@@ -53,26 +74,101 @@ class NewBooking:
     guests: tuple[str, ...] = ()
     responses: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
-    location: str | None = None
+    location: str | LocationChoice | None = None
     idempotency_key: str | None = None
     hold_uid: str | None = None
 
 
-def validate_attendee(attendee: Attendee) -> Attendee:
+@dataclass(frozen=True, slots=True)
+class NewGuest:
+    """A guest added to an existing booking; missing fields default to the first attendee's."""
+
+    email: str
+    name: str | None = None
+    time_zone: str | None = None
+    phone_number: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingView:
+    """A booking with what its API output needs: its hosts (owner first) and event type."""
+
+    booking: Booking
+    hosts: tuple[User, ...]
+    event_type: EventType | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingListing:
+    views: list[BookingView]
+    total: int
+
+
+def validate_attendee(attendee: Attendee, prefix: str = "attendee") -> Attendee:
     if not attendee.name or not attendee.name.strip():
-        raise InvalidInput("attendee.name", "attendee.name is required")
-    zone_from_name(attendee.time_zone, "attendee.timeZone")
+        raise InvalidInput(f"{prefix}.name", f"{prefix}.name is required")
+    zone_from_name(attendee.time_zone, f"{prefix}.timeZone")
+    phone = attendee.phone_number
+    if phone is not None and not PHONE_PATTERN.match(_digits(phone)):
+        raise InvalidInput(
+            f"{prefix}.phoneNumber", f"{prefix}.phoneNumber must be in international format"
+        )
     return dataclasses.replace(
-        attendee, name=attendee.name.strip(), email=validate_email(attendee.email, "attendee.email")
+        attendee,
+        name=attendee.name.strip(),
+        email=validate_email(attendee.email, f"{prefix}.email"),
     )
 
 
-def validate_guests(event_type: EventType, guests: tuple[str, ...]) -> tuple[str, ...]:
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone if c not in " ().-")
+
+
+def validate_guests(
+    event_type: EventType, guests: tuple[str, ...], attendee: Attendee
+) -> tuple[str, ...]:
+    """Checked guest emails without duplicates (nor the attendee's own email)."""
     if guests and event_type.disable_guests:
         raise InvalidInput("guests", "this event type does not allow guests")
+    if guests and event_type.seats is not None:
+        raise InvalidInput("guests", "seated event types do not take guests")
     if len(guests) > MAX_GUESTS:
         raise InvalidInput("guests", f"at most {MAX_GUESTS} guests")
-    return tuple(validate_email(g, "guests") for g in guests)
+    seen = {attendee.email.lower()}
+    unique = []
+    for guest in (validate_email(g, "guests") for g in guests):
+        if guest.lower() not in seen:
+            seen.add(guest.lower())
+            unique.append(guest)
+    return tuple(unique)
+
+
+def guest_attendee(email: str, attendee: Attendee) -> Attendee:
+    """A guest as Cal.com stores one: an attendee without a name in the booker's time zone."""
+    return Attendee(name="", email=email, time_zone=attendee.time_zone)
+
+
+def default_sort(statuses: frozenset[ListStatus]) -> tuple[tuple[SortKey, bool], ...]:
+    """Cal.com's default order: start ascending, or descending when only past and/or
+    cancelled bookings are asked for."""
+    descending = bool(statuses) and not statuses & ASCENDING_STATUSES
+    return ((SortKey.START, descending),)
+
+
+def stored_location(event_type: EventType, chosen: str | LocationChoice | None) -> str | None:
+    """What the booking stores: a plain string as given, a typed choice resolved against the
+    event type, or by default the event type's first organiser-defined location."""
+    if isinstance(chosen, LocationChoice):
+        return resolve_location(event_type, chosen)
+    if chosen is not None:
+        return chosen.strip() or None
+    for location in event_type.locations:
+        if location.kind == "integration" and location.value:
+            return integration_location(location.value)
+        if location.kind in rules.ORGANISER_LOCATION_KINDS and location.value:
+            return location.value
+    return None
 
 
 class BookingService:
@@ -137,8 +233,13 @@ class BookingService:
             event_type = load_event_type(uow, query)
             wanted = self._wanted(event_type, request.start, request.length_minutes, now)
             attendee = validate_attendee(request.attendee)
-            guests = validate_guests(event_type, request.guests)
+            guests = validate_guests(event_type, request.guests, attendee)
             responses = validate_responses(event_type.booking_fields, request.responses)
+            request = dataclasses.replace(
+                request,
+                metadata=validate_metadata(dict(request.metadata)),
+                location=stored_location(event_type, request.location),
+            )
             slot = self._claimable(uow, event_type, wanted, now, request.hold_uid)
             if slot.booking_uid is not None:
                 booking = self._join_seat(uow, event_type, slot.booking_uid, attendee)
@@ -157,6 +258,8 @@ class BookingService:
     ) -> Interval:
         if start.tzinfo is None:
             raise InvalidInput("start", "start must be an ISO 8601 time in UTC, e.g. ...T09:00:00Z")
+        if start - now > MAX_AHEAD:
+            raise InvalidInput("start", "start is more than 100 years ahead")
         minutes = allowed_length(event_type, length)
         wanted = Interval.utc(start, start + timedelta(minutes=minutes))
         if wanted.start < now:
@@ -213,23 +316,29 @@ class BookingService:
         pending = rules.needs_confirmation(event_type, wanted.start, now)
         confirmation = event_type.confirmation
         seat_uid = new_uid() if event_type.seats else None
+        title = f"{event_type.title} between {organiser} and {attendee.name}"
+        phone = {"attendeePhoneNumber": attendee.phone_number} if attendee.phone_number else {}
+        location = request.location if isinstance(request.location, str) else None
         return Booking(
             uid=self._new_uid(),
             ics_uid=f"{self._new_uid()}@calendula",
             event_type_id=event_type.id,
             host_ids=(event_type.owner_id,),
-            title=f"{event_type.title} between {organiser} and {attendee.name}",
+            title=title[:MAX_TITLE_LENGTH],
             description=event_type.description,
             start=wanted.start,
             end=wanted.end,
             status=BookingStatus.PENDING if pending else BookingStatus.ACCEPTED,
-            attendees=(dataclasses.replace(attendee, seat_uid=seat_uid),),
+            attendees=(
+                dataclasses.replace(attendee, seat_uid=seat_uid),
+                *(guest_attendee(g, attendee) for g in guests),
+            ),
             created_at=now,
             updated_at=now,
             guests=guests,
-            responses={"name": attendee.name, "email": attendee.email, **responses},
+            responses={"name": attendee.name, "email": attendee.email, **phone, **responses},
             metadata=dict(request.metadata),
-            location=request.location,
+            location=location,
             before_buffer_minutes=event_type.before_buffer_minutes,
             after_buffer_minutes=event_type.after_buffer_minutes,
             seats_total=event_type.seats.per_slot if event_type.seats else None,
@@ -309,16 +418,28 @@ class BookingService:
         reason: str | None = None,
         by: str | None = None,
         actor_id: int | None = None,
+        seat_uid: str | None = None,
     ) -> Booking:
-        """Cancel; a host (`actor_id` among the hosts) must give a reason, as in Cal.com."""
+        """Cancel; a host (`actor_id` among the hosts) must give a reason, as in Cal.com.
+
+        On a seated booking `seat_uid` gives up only that seat (the last seat cancels the
+        booking); without it only a host may cancel the whole seated booking."""
         now = self._clock.now()
         with self._uow_factory(write=True) as uow:
             booking = _must_get(uow, uid, for_update=True)
-            if actor_id is not None and actor_id in booking.host_ids and not reason:
-                raise InvalidInput(
-                    "cancellationReason", "Cancellation reason is required when you are the host"
-                )
-            cancelled = uow.bookings.update(rules.cancel(booking, reason=reason, by=by, now=now))
+            is_host = actor_id is not None and actor_id in booking.host_ids
+            if seat_uid is not None:
+                changed = rules.remove_seat(booking, seat_uid, reason=reason, by=by, now=now)
+            else:
+                if booking.seats_total is not None and not is_host:
+                    raise InvalidInput("seatUid", "seatUid is required to cancel a seat")
+                if is_host and not reason:
+                    raise InvalidInput(
+                        "cancellationReason",
+                        "Cancellation reason is required when you are the host",
+                    )
+                changed = rules.cancel(booking, reason=reason, by=by, now=now)
+            cancelled = uow.bookings.update(changed)
             uow.commit()
         return cancelled
 
@@ -353,6 +474,107 @@ class BookingService:
             marked = uow.bookings.update(marked)
             uow.commit()
         return marked
+
+    def add_guests(self, uid: str, *, actor_id: int, guests: Sequence[NewGuest]) -> Booking:
+        """Add guests (attendees without a seat) to a host's booking; at most 30 in all."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = _host_booking(uow, uid, actor_id)
+            first = booking.attendees[0]
+            added = tuple(_guest(g, first, f"guests.{i}") for i, g in enumerate(guests))
+            updated = uow.bookings.update(rules.add_guests(booking, added, now=now))
+            uow.commit()
+        return updated
+
+    def add_attendee(
+        self, uid: str, *, actor_id: int, attendee: Attendee
+    ) -> tuple[Booking, Attendee]:
+        """Add an attendee to a host's booking (a seat, on a seated booking)."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = _host_booking(uow, uid, actor_id)
+            attendee = validate_attendee(attendee, prefix="body")
+            _ensure_room_for(booking, attendee)
+            seat = new_uid() if booking.seats_total is not None else None
+            added = uow.bookings.add_attendee(uid, dataclasses.replace(attendee, seat_uid=seat))
+            booking = uow.bookings.update(dataclasses.replace(_must_get(uow, uid), updated_at=now))
+            uow.commit()
+        return booking, added
+
+    def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = _host_booking(uow, uid, actor_id)
+            updated = uow.bookings.update(rules.relocate(booking, location.strip(), now=now))
+            uow.commit()
+        return updated
+
+    # -- views (what the API renders) ----------------------------------------------------------
+
+    def view(self, booking: Booking) -> BookingView:
+        """`booking` with its hosts and event type, for output."""
+        with self._uow_factory() as uow:
+            return _views(uow, [booking])[0]
+
+    def get_view(self, uid: str) -> BookingView:
+        with self._uow_factory() as uow:
+            return _views(uow, [_must_get(uow, uid)])[0]
+
+    def host_view(self, uid: str, *, actor_id: int) -> BookingView:
+        """The booking if `actor_id` hosts it, else `NotFound`."""
+        with self._uow_factory() as uow:
+            booking = uow.bookings.get_by_uid(uid)
+            if booking is None or actor_id not in booking.host_ids:
+                raise NotFound(f"Booking with uid={uid} was not found in the database")
+            return _views(uow, [booking])[0]
+
+    def search(self, actor_id: int, criteria: BookingFilter) -> BookingListing:
+        """`actor_id`'s bookings as host matching `criteria` (default order by its statuses)."""
+        if not criteria.sort:
+            criteria = dataclasses.replace(criteria, sort=default_sort(criteria.statuses))
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            page = uow.bookings.search(actor_id, criteria, now)
+            return BookingListing(_views(uow, page.items), page.total)
+
+
+def _guest(guest: NewGuest, first: Attendee, field_name: str) -> Attendee:
+    attendee = Attendee(
+        name=guest.name or "",
+        email=validate_email(guest.email, f"{field_name}.email"),
+        time_zone=guest.time_zone or first.time_zone,
+        language=guest.language or "en",
+        phone_number=guest.phone_number,
+    )
+    zone_from_name(attendee.time_zone, f"{field_name}.timeZone")
+    return attendee
+
+
+def _ensure_room_for(booking: Booking, attendee: Attendee) -> None:
+    if not booking.is_active:
+        raise InvalidInput("bookingUid", f"Booking with uid={booking.uid} is {booking.status}")
+    if any(a.email.lower() == attendee.email.lower() for a in booking.attendees):
+        raise InvalidInput("email", f"{attendee.email} is already an attendee of this booking")
+    if booking.seats_total is not None and len(booking.attendees) >= booking.seats_total:
+        raise SeatsFull("No more seats left at this seated booking.")
+
+
+def _views(uow: UnitOfWork, bookings: Sequence[Booking]) -> list[BookingView]:
+    """Views of `bookings`, loading each host and event type once."""
+    users: dict[int, User | None] = {}
+    event_types: dict[int, EventType | None] = {}
+    views = []
+    for booking in bookings:
+        for host_id in booking.host_ids:
+            if host_id not in users:
+                users[host_id] = uow.users.get(host_id)
+        type_id = booking.event_type_id
+        if type_id is not None and type_id not in event_types:
+            event_types[type_id] = uow.event_types.get(type_id)
+        hosts = tuple(u for u in (users[h] for h in booking.host_ids) if u is not None)
+        event_type = event_types.get(type_id) if type_id is not None else None
+        views.append(BookingView(booking, hosts, event_type))
+    return views
 
 
 def _must_get(uow: UnitOfWork, uid: str, *, for_update: bool = False) -> Booking:

@@ -7,12 +7,14 @@ implementations of the same Protocols. Each method's docstring is its contract.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
 from calendula.domain.accounts import ApiKey, User
-from calendula.domain.bookings import Attendee, Booking, SlotHold
+from calendula.domain.bookings import Attendee, Booking, ListStatus, SlotHold
 from calendula.domain.event_types import EventType
 from calendula.domain.intervals import Interval
 from calendula.domain.schedules import Schedule
@@ -94,6 +96,47 @@ class EventTypeRepository(Protocol):
     def delete(self, event_type_id: int) -> None: ...
 
 
+class SortKey(StrEnum):
+    START = "start"
+    END = "end"
+    CREATED = "created"
+    UPDATED = "updated"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFilter:
+    """What `BookingRepository.search` selects; every criterion that is set must hold.
+
+    `statuses` are OR-combined (`ListStatus` semantics, `domain.bookings.in_list_status`);
+    attendee email and name match case-insensitively and exactly; `after_*` bounds are
+    inclusive (`>=`), `before_*` bounds too (`<=`). `sort` lists (key, descending) pairs (empty:
+    start ascending); ties are broken by id ascending. `skip` rows are skipped, then at most
+    `take` returned."""
+
+    statuses: frozenset[ListStatus] = frozenset()
+    attendee_email: str | None = None
+    attendee_name: str | None = None
+    uid: str | None = None
+    event_type_ids: tuple[int, ...] = ()
+    after_start: datetime | None = None
+    before_end: datetime | None = None
+    after_created: datetime | None = None
+    before_created: datetime | None = None
+    after_updated: datetime | None = None
+    before_updated: datetime | None = None
+    sort: tuple[tuple[SortKey, bool], ...] = ()
+    take: int = 100
+    skip: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BookingPage:
+    """One page of a search: the bookings and how many match in all."""
+
+    items: list[Booking]
+    total: int
+
+
 class BookingRepository(Protocol):
     def add(self, booking: Booking) -> Booking:
         """Insert the booking with its attendees; returns it with `id` (and attendee ids) set.
@@ -135,6 +178,12 @@ class BookingRepository(Protocol):
         self, event_type_id: int, window: Interval, *, active_only: bool = True
     ) -> list[Booking]:
         """Bookings of one event type starting in `window`, ordered by start (limits, seats)."""
+        ...
+
+    def search(self, host_id: int, criteria: BookingFilter, now: datetime) -> BookingPage:
+        """The page of `host_id`'s bookings (those where they are among the hosts) matching
+        `criteria`, with the total count of matches; `now` decides the time-based statuses.
+        Filters and counts in the database."""
         ...
 
 

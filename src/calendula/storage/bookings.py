@@ -9,13 +9,16 @@ of it stays and the unit of work remains usable. Never commits: the unit of work
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from calendula.domain.bookings import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
 from calendula.domain.errors import NotFound
 from calendula.domain.intervals import Interval
+from calendula.services.ports import BookingFilter, BookingPage
+from calendula.storage.booking_search import search_conditions, search_ordering
 from calendula.storage.claims import claim, claimed_owner_ids, sync_claims
 from calendula.storage.integrity import guarded
 from calendula.storage.tables import AttendeeRow, BookingHostRow, BookingRow
@@ -101,6 +104,21 @@ class SqlBookingRepository:
             query = query.where(BookingRow.status.in_([s.value for s in ACTIVE_STATUSES]))
         rows = self._session.scalars(query.order_by(BookingRow.start_at, BookingRow.id))
         return [_booking_from_row(row) for row in rows]
+
+    def search(self, host_id: int, criteria: BookingFilter, now: datetime) -> BookingPage:
+        conditions = search_conditions(host_id, criteria, now)
+        total = self._session.scalar(
+            select(func.count()).select_from(BookingRow).where(*conditions)
+        )
+        query = (
+            _select_bookings()
+            .where(*conditions)
+            .order_by(*search_ordering(criteria))
+            .offset(criteria.skip)
+            .limit(criteria.take)
+        )
+        rows = self._session.scalars(query)
+        return BookingPage([_booking_from_row(row) for row in rows], total or 0)
 
     def _sync_claims(self, booking_id: int, booking: Booking) -> None:
         blocked = booking.blocked if booking.blocks_time else None

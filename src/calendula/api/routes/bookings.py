@@ -1,7 +1,262 @@
-"""Routes for /v2/bookings (Cal.com API v2 compatible)."""
+"""Routes for /v2/bookings (Cal.com API v2 compatible).
+
+`cal-api-version` 2024-08-13 and 2026-02-25 reach the current handlers; 2024-09-04 gets Nest's
+route-not-found 404 on every bookings route; a missing, unknown or older version gets the legacy
+(2024-04-15) list and create, the current behaviour on the older sub-routes, and a 404 on the
+newer ones (`/guests`, `/attendees`, `/location`). Routes parse, call the booking service and
+map its values with `schemas.bookings`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Depends, Header, Path, Request
+
+from calendula.api.deps import ApiVersion, CurrentUser, OptionalUser, Services
+from calendula.api.envelope import success
+from calendula.api.errors import ApiError
+from calendula.api.responses import JsonResponse
+from calendula.api.schemas import bookings as schema
+from calendula.services.booking import BookingListing
+
+router = APIRouter(tags=["bookings"])
+
+CURRENT_VERSIONS = frozenset({"2024-08-13", "2026-02-25"})
+UNROUTED_VERSIONS = frozenset({"2024-09-04"})
+
+
+def _route_not_found(request: Request) -> ApiError:
+    return ApiError(404, f"Cannot {request.method} {request.url.path}")
+
+
+def bookings_version(request: Request, version: ApiVersion) -> str:
+    """The version, unless it has no bookings controller at all (Nest's 404)."""
+    if version in UNROUTED_VERSIONS:
+        raise _route_not_found(request)
+    return version
+
+
+def current_version(request: Request, version: ApiVersion) -> str:
+    """Only 2024-08-13 (and 2026-02-25) know the newer sub-routes."""
+    if version not in CURRENT_VERSIONS:
+        raise _route_not_found(request)
+    return version
+
+
+BookingsVersion = Annotated[str, Depends(bookings_version)]
+CurrentVersion = Annotated[str, Depends(current_version)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+Uid = Annotated[str, Path(pattern=r"^[^\x00]+$")]
+
+
+def _viewer(user: Any) -> int | None:
+    return None if user is None else user.id
+
+
+@router.post("/bookings", status_code=201)
+def create_booking(
+    version: BookingsVersion,
+    services: Services,
+    user: OptionalUser,
+    payload: Annotated[Any, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    if version not in CURRENT_VERSIONS:
+        return _create_legacy(services, payload, idempotency_key)
+    body = schema.parse(schema.CreateBookingIn, payload)
+    booking = services.bookings.create(body.to_new_booking(idempotency_key))
+    view = services.bookings.view(booking)
+    data = schema.created_output(view, body.attendee.email, viewer_id=_viewer(user))
+    return success(data, status_code=201)
+
+
+def _create_legacy(services: Services, payload: Any, key: str | None) -> JsonResponse:
+    body = schema.parse(schema.LegacyCreateIn, payload)
+    if body.reschedule_uid:
+        booking = services.bookings.reschedule(
+            body.reschedule_uid, body.start, by=body.responses.email
+        )
+    else:
+        booking = services.bookings.create(body.to_new_booking(key))
+    return success(schema.legacy_booking_output(services.bookings.view(booking)), status_code=201)
+
+
+@router.get("/bookings")
+def list_bookings(
+    request: Request, version: BookingsVersion, services: Services, user: CurrentUser
+) -> JsonResponse:
+    query = dict(request.query_params)
+    if version not in CURRENT_VERSIONS:
+        return _list_legacy(services, user.id, query)
+    params = schema.parse(schema.ListBookingsIn, query, "query")
+    criteria = params.to_filter()
+    if params.asks_for_teams:
+        listing = BookingListing([], 0)
+    else:
+        listing = services.bookings.search(_id(user.id), criteria)
+    data = [schema.booking_output(v, viewer_id=user.id) for v in listing.views]
+    return success(data, pagination=schema.pagination(listing.total, params.take, params.skip))
+
+
+def _list_legacy(services: Services, user_id: int | None, query: dict[str, str]) -> JsonResponse:
+    params = schema.parse(schema.LegacyListIn, query, "query")
+    listing = services.bookings.search(_id(user_id), params.to_filter())
+    following = params.cursor + params.limit
+    data = {
+        "bookings": [schema.legacy_booking_output(v) for v in listing.views],
+        "recurringInfo": [],
+        "nextCursor": following if following < listing.total else None,
+    }
+    return success(data)
+
+
+def _id(user_id: int | None) -> int:
+    if user_id is None:  # a stored user always has an id
+        raise ApiError(401, "ApiAuthStrategy - api key - Your api key is not valid")
+    return user_id
+
+
+@router.get("/bookings/{uid}")
+def get_booking(
+    uid: Uid, version: BookingsVersion, services: Services, user: OptionalUser
+) -> JsonResponse:
+    view = services.bookings.get_view(uid)
+    return success(schema.booking_output(view, viewer_id=_viewer(user)))
+
+
+@router.post("/bookings/{uid}/reschedule", status_code=201)
+def reschedule_booking(
+    uid: Uid,
+    version: BookingsVersion,
+    services: Services,
+    user: OptionalUser,
+    body: schema.RescheduleIn,
+) -> JsonResponse:
+    if body.seat_uid:
+        raise ApiError(400, "Rescheduling a single seat is not supported; cancel it and book again")
+    by = body.rescheduled_by or (user.email if user else None)
+    booking = services.bookings.reschedule(uid, body.start, by=by, reason=body.rescheduling_reason)
+    view = services.bookings.view(booking)
+    return success(schema.booking_output(view, viewer_id=_viewer(user)), status_code=201)
+
+
+@router.post("/bookings/{uid}/cancel")
+def cancel_booking(
+    uid: Uid,
+    version: BookingsVersion,
+    services: Services,
+    user: OptionalUser,
+    body: schema.CancelIn | None = None,
+) -> JsonResponse:
+    body = body or schema.CancelIn()
+    booking = services.bookings.cancel(
+        uid,
+        reason=body.cancellation_reason,
+        by=user.email if user else None,
+        actor_id=_viewer(user),
+        seat_uid=body.seat_uid,
+    )
+    view = services.bookings.view(booking)
+    return success(schema.booking_output(view, viewer_id=_viewer(user)))
+
+
+@router.post("/bookings/{uid}/confirm")
+def confirm_booking(
+    uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
+) -> JsonResponse:
+    booking = services.bookings.confirm(uid, actor_id=_id(user.id))
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+
+
+@router.post("/bookings/{uid}/decline")
+def decline_booking(
+    uid: Uid,
+    version: BookingsVersion,
+    services: Services,
+    user: CurrentUser,
+    body: schema.DeclineIn | None = None,
+) -> JsonResponse:
+    reason = body.reason if body else None
+    booking = services.bookings.decline(uid, actor_id=_id(user.id), reason=reason)
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+
+
+@router.post("/bookings/{uid}/mark-absent")
+def mark_absent(
+    uid: Uid,
+    version: BookingsVersion,
+    services: Services,
+    user: CurrentUser,
+    body: schema.MarkAbsentIn,
+) -> JsonResponse:
+    booking = services.bookings.mark_absent(
+        uid, actor_id=_id(user.id), host=body.host, attendees=body.flags()
+    )
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+
+
+@router.get("/bookings/{uid}/attendees")
+def list_attendees(
+    uid: Uid, version: CurrentVersion, services: Services, user: CurrentUser
+) -> JsonResponse:
+    booking = services.bookings.host_view(uid, actor_id=_id(user.id)).booking
+    return success([schema.attendee_output(a, booking.id) for a in booking.attendees])
+
+
+@router.post("/bookings/{uid}/attendees", status_code=201)
+def add_attendee(
+    uid: Uid,
+    version: CurrentVersion,
+    services: Services,
+    user: CurrentUser,
+    body: schema.AddAttendeeIn,
+) -> JsonResponse:
+    booking, added = services.bookings.add_attendee(
+        uid, actor_id=_id(user.id), attendee=body.to_attendee()
+    )
+    return success(schema.attendee_output(added, booking.id), status_code=201)
+
+
+@router.post("/bookings/{uid}/guests")
+def add_guests(
+    uid: Uid,
+    version: CurrentVersion,
+    services: Services,
+    user: CurrentUser,
+    body: schema.AddGuestsIn,
+) -> JsonResponse:
+    guests = [g.to_guest() for g in body.guests]
+    booking = services.bookings.add_guests(uid, actor_id=_id(user.id), guests=guests)
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+
+
+@router.patch("/bookings/{uid}/location")
+def update_location(
+    uid: Uid,
+    version: CurrentVersion,
+    services: Services,
+    user: CurrentUser,
+    body: schema.UpdateLocationIn,
+) -> JsonResponse:
+    booking = services.bookings.update_location(
+        uid, actor_id=_id(user.id), location=body.location.stored()
+    )
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+
+
+@router.get("/bookings/{uid}/calendar-links")
+def calendar_links(
+    uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
+) -> JsonResponse:
+    view = services.bookings.host_view(uid, actor_id=_id(user.id))
+    return success(schema.calendar_links(view.booking))
+
+
+@router.get("/bookings/{uid}/references")
+def booking_references(
+    uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
+) -> JsonResponse:
+    """Calendula writes no third-party calendar or video references yet: always `[]`."""
+    services.bookings.host_view(uid, actor_id=_id(user.id))
+    return success([])
