@@ -10,7 +10,7 @@ import pytest
 
 from calendula.domain.event_types import ConfirmationPolicy, Seats
 from factories import make_host
-from tests.api.test_bookings import ATTENDEE, TUESDAY_10, V, booked, conforms, error_of, iso
+from tests.api.test_bookings import ATTENDEE, TUESDAY_10, V, booked, error_of, iso
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_an_attendee_cancels_without_a_key(api, keyed, calcom):
     _, _, uid = keyed
     response = api.post(f"/v2/bookings/{uid}/cancel", version=V, json={"cancellationReason": "ill"})
     assert response.status_code == 200
-    data = conforms(calcom, response, "POST", "/v2/bookings/{bookingUid}/cancel")["data"]
+    data = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/cancel")["data"]
     assert data["status"] == "cancelled" and data["cancellationReason"] == "ill"
     assert data["cancelledByEmail"] == ""
 
@@ -66,7 +66,7 @@ def test_a_seat_is_cancelled_alone_and_the_last_seat_cancels_the_booking(api, co
     wrong = api.post(f"/v2/bookings/{uid}/cancel", version=V, json={"seatUid": "nope"})
     assert wrong.status_code == 400
     one = api.post(f"/v2/bookings/{uid}/cancel", version=V, json={"seatUid": first["seatUid"]})
-    data = conforms(calcom, one, "POST", "/v2/bookings/{bookingUid}/cancel")["data"]
+    data = calcom.check(one, "POST", "/v2/bookings/{bookingUid}/cancel")["data"]
     assert data["status"] == "accepted"
     with container.uow_factory() as uow:
         assert [a.email for a in uow.bookings.get_by_uid(uid).attendees] == ["p2@example.com"]
@@ -89,12 +89,12 @@ def test_reschedule_links_both_ways(api, keyed, calcom):
         },
     )
     assert response.status_code == 201
-    new = conforms(calcom, response, "POST", "/v2/bookings/{bookingUid}/reschedule")["data"]
+    new = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/reschedule")["data"]
     assert new["rescheduledFromUid"] == uid
     assert new["reschedulingReason"] == "clash"
     assert new["rescheduledByEmail"] == "grace@example.com"
-    old = conforms(
-        calcom, api.get(f"/v2/bookings/{uid}", version=V), "GET", "/v2/bookings/{bookingUid}"
+    old = calcom.check(
+        api.get(f"/v2/bookings/{uid}", version=V), "GET", "/v2/bookings/{bookingUid}"
     )["data"]
     assert old["status"] == "cancelled" and old["rescheduledToUid"] == new["uid"]
     again = api.post(
@@ -135,7 +135,7 @@ def test_the_host_confirms_a_pending_booking(api, pending, calcom):
     key, uid = pending
     response = api.post(f"/v2/bookings/{uid}/confirm", version=V, key=key)
     assert response.status_code == 200
-    data = conforms(calcom, response, "POST", "/v2/bookings/{bookingUid}/confirm")["data"]
+    data = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/confirm")["data"]
     assert data["status"] == "accepted"
 
 
@@ -143,7 +143,7 @@ def test_the_host_declines_a_pending_booking(api, pending, calcom):
     key, uid = pending
     response = api.post(f"/v2/bookings/{uid}/decline", version=V, key=key, json={"reason": "busy"})
     assert response.status_code == 200
-    data = conforms(calcom, response, "POST", "/v2/bookings/{bookingUid}/decline")["data"]
+    data = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/decline")["data"]
     assert data["status"] == "rejected"
 
 
@@ -157,7 +157,7 @@ def test_no_shows_are_marked_after_the_start(api, keyed, clock, calcom):
     assert early.status_code == 400
     clock.current = TUESDAY_10 + timedelta(minutes=10)
     response = api.post(f"/v2/bookings/{uid}/mark-absent", version=V, key=key, json=body)
-    data = conforms(calcom, response, "POST", "/v2/bookings/{bookingUid}/mark-absent")["data"]
+    data = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/mark-absent")["data"]
     assert data["absentHost"] is True and data["attendees"][0]["absent"] is True
 
 
@@ -167,7 +167,7 @@ def test_no_shows_are_marked_after_the_start(api, keyed, clock, calcom):
 def test_attendees_are_listed_and_added_by_the_host(api, keyed, calcom):
     _, key, uid = keyed
     listed = api.get(f"/v2/bookings/{uid}/attendees", version=V, key=key)
-    rows = conforms(calcom, listed, "GET", "/v2/bookings/{bookingUid}/attendees")["data"]
+    rows = calcom.check(listed, "GET", "/v2/bookings/{bookingUid}/attendees")["data"]
     assert [r["email"] for r in rows] == ["grace@example.com"] and rows[0]["id"]
     added = api.post(
         f"/v2/bookings/{uid}/attendees",
@@ -176,7 +176,7 @@ def test_attendees_are_listed_and_added_by_the_host(api, keyed, calcom):
         json={"name": "Lin", "email": "lin@example.com", "timeZone": "Asia/Tokyo"},
     )
     assert added.status_code == 201
-    row = conforms(calcom, added, "POST", "/v2/bookings/{bookingUid}/attendees")["data"]
+    row = calcom.check(added, "POST", "/v2/bookings/{bookingUid}/attendees")["data"]
     assert row["email"] == "lin@example.com" and row["bookingId"]
     again = api.post(
         f"/v2/bookings/{uid}/attendees",
@@ -196,7 +196,7 @@ def test_guests_are_added_up_to_ten_a_call_and_thirty_in_all(api, keyed, calcom)
 
     response = add(["g1@example.com"])
     assert response.status_code == 200
-    data = conforms(calcom, response, "POST", "/v2/bookings/{bookingUid}/guests")["data"]
+    data = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/guests")["data"]
     assert data["guests"] == ["g1@example.com"]
     assert data["attendees"][1]["timeZone"] == "Europe/London"
     assert add([f"x{i}@example.com" for i in range(11)]).status_code == 400
@@ -219,7 +219,7 @@ def test_the_host_moves_the_meeting_to_another_location(api, keyed, calcom):
         json={"location": {"type": "link", "link": "https://meet.example.com/new"}},
     )
     assert response.status_code == 200
-    data = conforms(calcom, response, "PATCH", "/v2/bookings/{bookingUid}/location")["data"]
+    data = calcom.check(response, "PATCH", "/v2/bookings/{bookingUid}/location")["data"]
     assert data["location"] == "https://meet.example.com/new"
     missing = api.patch(
         f"/v2/bookings/{uid}/location", version=V, key=key, json={"location": {"type": "phone"}}
@@ -249,7 +249,7 @@ def test_newer_sub_routes_do_not_exist_without_the_version_header(api, keyed, me
 def test_calendar_links_include_a_valid_ics_event(api, keyed, calcom):
     _, key, uid = keyed
     response = api.get(f"/v2/bookings/{uid}/calendar-links", version=V, key=key)
-    links = conforms(calcom, response, "GET", "/v2/bookings/{bookingUid}/calendar-links")["data"]
+    links = calcom.check(response, "GET", "/v2/bookings/{bookingUid}/calendar-links")["data"]
     assert [link["label"] for link in links] == [
         "Google Calendar",
         "Microsoft Office",

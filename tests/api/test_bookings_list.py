@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from calendula.api.schemas.bookings import pagination
-from tests.api.test_bookings import ATTENDEE, TUESDAY_10, V, booked, conforms, error_of
+from tests.api.test_bookings import ATTENDEE, TUESDAY_10, V, booked, error_of
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def uids_of(body) -> list[str]:
 def test_lists_the_hosts_bookings_in_calcoms_shape(api, five, calcom):
     _, key, uids = five
     response = api.get("/v2/bookings", version=V, key=key)
-    body = conforms(calcom, response, "GET", "/v2/bookings")
+    body = calcom.check(response, "GET", "/v2/bookings")
     assert uids_of(body) == uids
     assert body["pagination"] == {
         "totalItems": 5,
@@ -71,7 +71,7 @@ def test_lists_the_hosts_bookings_in_calcoms_shape(api, five, calcom):
 def test_pagination_is_exactly_calcoms(api, five, calcom, take, skip, expected):
     _, key, uids = five
     response = api.get("/v2/bookings", version=V, key=key, params={"take": take, "skip": skip})
-    body = conforms(calcom, response, "GET", "/v2/bookings")
+    body = calcom.check(response, "GET", "/v2/bookings")
     remaining, returned, page, pages, has_next, has_previous = expected
     assert body["pagination"] == {
         "totalItems": 5,
@@ -103,7 +103,7 @@ def test_the_pagination_formula_follows_the_reference(total, take, skip):
 
 def test_an_empty_list_has_a_zero_page(api, demo_key, calcom):
     _, key = demo_key
-    body = conforms(calcom, api.get("/v2/bookings", version=V, key=key), "GET", "/v2/bookings")
+    body = calcom.check(api.get("/v2/bookings", version=V, key=key), "GET", "/v2/bookings")
     assert body["data"] == []
     assert body["pagination"]["currentPage"] == 0 and body["pagination"]["totalPages"] == 0
 
