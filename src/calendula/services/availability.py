@@ -1,14 +1,40 @@
 """Find slots: gather everything one query needs, then call the pure slot engine.
 
-Owns: `find_slots` and `gather_calendars`, which the booking path reuses for its re-check of
-exactly one interval. Gather, then compute: every read happens here, before `domain.slots` runs.
+Owns: `find_slots` (one event type, or a dynamic group of users who must all be free),
+`gather_calendars` and `load_event_type`, which the booking and hold paths reuse for their
+re-check of exactly one interval, and the short-lived snapshot cache of the read path.
+Gather, then compute: every read happens before `domain.slots` runs.
+
+The cache (the slot list is the voice agents' hot path; loading 300 bookings through the ORM
+costs ~20 ms, computing their slots ~0.3 ms, rendering them ~0.2 ms): `answer` keeps what it
+gathered (event type, schedules, bookings, holds, external busy times) per lookup and whole UTC
+days for `cache_seconds` (default 2 s), and gathers it again in the background when a busy entry
+is three quarters through its life. Answers computed from a snapshot are kept with it while they
+provably stay the same for a later `now` (until the first slot falls behind the minimum notice or
+a hold expires), together with their renderings (`SlotAnswer.memo`), so a repeated query costs
+a dictionary lookup. The cache is bounded in entries and in weight (slots and intervals kept).
+An entry is dropped early when this process changes calendars: `gather_calendars` (the write
+paths' re-check, called inside every booking and reschedule transaction) and
+`note_calendar_change` (holds call it; other writers should, after commit) bump a process-wide
+generation. What an entry can miss is bounded by `cache_seconds`: writes by other processes, and
+writes here that announce nothing (today: cancel, confirm, decline, event type, schedule and
+profile edits). The booking path never reads the cache: it re-checks inside its write
+transaction.
+Must not import storage, integrations or entry points.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import logging
+import threading
+import time as monotonic_time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendula.domain.accounts import User
@@ -27,8 +53,35 @@ from calendula.domain.slots import (
 )
 from calendula.services.ports import BusyTimeSource, Clock, UnitOfWork, UnitOfWorkFactory
 
+log = logging.getLogger(__name__)
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integers in storage: a larger one cannot exist (and must not reach SQL)."""
 MAX_RANGE = timedelta(days=100)
 """The longest `[start, end)` one slot query may ask for (documented in docs/scheduling.md)."""
+
+DYNAMIC_LENGTH_MINUTES = 30
+"""The slot length of a dynamic group (`usernames`) when no duration is asked for."""
+MAX_LENGTH_MINUTES = 24 * 60
+
+CACHE_SECONDS = 2.0
+"""How long `find_slots` may reuse what it gathered (seconds of real time): the longest a write
+by another process (or one not announced) can stay unseen by the slot lists of this one."""
+CACHE_ENTRIES = 128
+REFRESH_AFTER = 0.75
+"""A snapshot used after this share of its life is gathered again in the background."""
+ANSWERS_PER_ENTRY = 16
+MEMO_PER_ANSWER = 4
+CACHE_WEIGHT = 100_000
+"""Bound on what the cache keeps alive, in slots and intervals (one unit is ~200 bytes)."""
+GATHERS_AT_ONCE = 2
+"""Gathers run at once per cache: more only add memory (the ORM rows of each) and GIL
+contention, little speed (measured with bench/bench_api_slots.py)."""
+WRITE_SETTLE_SECONDS = 0.25
+"""After a write intent, entries gathered meanwhile live at most this long: the writer has
+usually committed by then, and what they read may predate its commit."""
+_DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
 
 
 class NoCalendars:
@@ -40,7 +93,9 @@ class NoCalendars:
 
 @dataclass(frozen=True, slots=True)
 class SlotQuery:
-    """Bookable slots of one event type starting in `[start, end)`."""
+    """Bookable slots starting in `[start, end)` of one event type (`event_type_id`, or
+    `event_slug` with `username`), or of a dynamic group (`usernames`, two or more: times when
+    all of them are free, `length_minutes` long, default 30)."""
 
     event_type_id: int | None = None
     username: str | None = None
@@ -49,12 +104,282 @@ class SlotQuery:
     end: datetime | None = None
     length_minutes: int | None = None
     reschedule_uid: str | None = None
+    usernames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Gathered:
     calendars: list[HostCalendar]
     seated: list[SeatedOccupancy]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveHold:
+    host_id: int
+    blocked: Interval
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one lookup needs for a window, gathered at one moment. `calendars` hold bookings and
+    external busy times; holds are kept apart so that each use sees only the unexpired ones."""
+
+    event_type: EventType
+    mode: TeamMode
+    calendars: tuple[HostCalendar, ...]
+    holds: tuple[ActiveHold, ...] = ()
+    seated: tuple[SeatedOccupancy, ...] = ()
+
+    def calendars_at(self, now: datetime) -> list[HostCalendar]:
+        active = [hold for hold in self.holds if now < hold.expires_at]
+        if not active:
+            return list(self.calendars)
+        held: dict[int, list[Interval]] = {}
+        for hold in active:
+            held.setdefault(hold.host_id, []).append(hold.blocked)
+        return [
+            dataclasses.replace(calendar, busy=[*calendar.busy, *held[calendar.host_id]])
+            if calendar.host_id in held
+            else calendar
+            for calendar in self.calendars
+        ]
+
+
+# -- calendar changes (cache invalidation) ------------------------------------------------------
+
+
+class _CalendarChanges:
+    """A process-wide count of calendar writes, and when the last one was announced."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.generation = 0
+        self.last_change = float("-inf")
+
+    def note(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self.last_change = monotonic_time.monotonic()
+
+
+_CHANGES = _CalendarChanges()
+
+
+def note_calendar_change() -> None:
+    """Tell the slot caches of this process that bookings, holds, event types or schedules
+    changed. Writers call it after commit; `gather_calendars` calls it before (write intent)."""
+    _CHANGES.note()
+
+
+@dataclass(slots=True)
+class SlotAnswer:
+    """Slots for one query, reusable by the same query while `computed_at <= now < valid_until`
+    (clock time). `memo` holds up to `MEMO_PER_ANSWER` renderings of these slots (e.g. JSON
+    bytes) keyed by the caller (`keep`): they live and die with the answer."""
+
+    event_type: EventType
+    slots: list[Slot]
+    computed_at: datetime
+    valid_until: datetime
+    memo: dict[Hashable, Any] = dataclasses.field(default_factory=dict)
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.computed_at <= now < self.valid_until
+
+    def keep(self, key: Hashable, rendering: Any) -> Any:
+        if len(self.memo) >= MEMO_PER_ANSWER:
+            self.memo.clear()
+        self.memo[key] = rendering
+        return rendering
+
+    @property
+    def weight(self) -> int:
+        return len(self.slots) * (1 + MEMO_PER_ANSWER)
+
+
+@dataclass(slots=True)
+class CacheEntry:
+    key: Hashable
+    snapshot: Snapshot
+    generation: int
+    gathered: float
+    expires: float
+    weight: int
+    answers: dict[Hashable, SlotAnswer] = dataclasses.field(default_factory=dict)
+
+
+def _weight(snapshot: Snapshot) -> int:
+    """Roughly how many objects a snapshot keeps alive (the unit of `CACHE_WEIGHT`)."""
+    hosts = sum(len(c.availability) + len(c.busy) + len(c.counted) for c in snapshot.calendars)
+    return 1 + hosts + len(snapshot.holds) + len(snapshot.seated)
+
+
+def _in_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="slot-cache-refresh", daemon=True).start()
+
+
+class SnapshotCache:
+    """An LRU of snapshots and their answers, bounded in entries and in weight (slots and
+    intervals kept). A snapshot is served at most `seconds` after it was gathered and never after
+    a calendar change; one used late in its life is gathered again in the background (`spawn`),
+    so busy queries rarely wait for the database."""
+
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        entries: int = CACHE_ENTRIES,
+        weight: int = CACHE_WEIGHT,
+        monotonic: Callable[[], float] = monotonic_time.monotonic,
+        spawn: Callable[[Callable[[], None]], None] | None = _in_thread,
+    ) -> None:
+        self._seconds = seconds
+        self._entries = entries
+        self._budget = weight
+        self._monotonic = monotonic
+        self._spawn = spawn
+        self._lock = threading.Lock()
+        self._store: OrderedDict[Hashable, CacheEntry] = OrderedDict()
+        self._weight = 0
+        self._refreshing: set[Hashable] = set()
+        self._pending: dict[Hashable, Future[CacheEntry]] = {}
+        self._gathering = threading.BoundedSemaphore(GATHERS_AT_ONCE)
+
+    def entry(
+        self, key: Hashable, gather: Callable[[], Snapshot], *, read: bool = True
+    ) -> CacheEntry | None:
+        """The fresh entry for `key`, gathered now if needed (`read=False`: None instead)."""
+        if self._seconds <= 0:
+            return CacheEntry(key, gather(), _CHANGES.generation, 0.0, 0.0, 0) if read else None
+        now = self._monotonic()
+        with self._lock:
+            found = self._store.get(key)
+            if found is not None and (
+                found.generation != _CHANGES.generation or now >= found.expires
+            ):
+                found = None
+            if found is not None:
+                self._store.move_to_end(key)
+                ageing = now - found.gathered > self._seconds * REFRESH_AFTER
+                refresh = ageing and self._start_refresh(key)
+        if found is None:
+            return self._gather(key, gather) if read else None
+        if refresh:
+            self._spawn_refresh(key, gather)
+        return found
+
+    def remember(self, entry: CacheEntry, key: Hashable, answer: SlotAnswer) -> None:
+        """Keep `answer` with `entry` (unless the entry is gone or the answer too heavy)."""
+        if answer.weight > self._budget // 4:
+            return
+        with self._lock:
+            if self._store.get(entry.key) is not entry:
+                return
+            if len(entry.answers) >= ANSWERS_PER_ENTRY:
+                dropped = sum(a.weight for a in entry.answers.values())
+                entry.answers.clear()
+                entry.weight -= dropped
+                self._weight -= dropped
+            previous = entry.answers.get(key)
+            change = answer.weight - (previous.weight if previous else 0)
+            entry.answers[key] = answer
+            entry.weight += change
+            self._weight += change
+            self._store.move_to_end(entry.key)
+            self._trim()
+
+    def _start_refresh(self, key: Hashable) -> bool:
+        if self._spawn is None or key in self._refreshing:
+            return False
+        self._refreshing.add(key)
+        return True
+
+    def _spawn_refresh(self, key: Hashable, gather: Callable[[], Snapshot]) -> None:
+        assert self._spawn is not None
+
+        def refresh() -> None:
+            try:
+                self._gather(key, gather)
+            except Exception:  # the next request past expiry gathers (and reports) again
+                log.debug("background refresh of slot snapshot %r failed", key, exc_info=True)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        self._spawn(refresh)
+
+    def _gather(self, key: Hashable, gather: Callable[[], Snapshot]) -> CacheEntry:
+        """Gather once per key at a time: callers that arrive meanwhile wait for that result
+        (or its error), unless calendars changed after they arrived."""
+        for _ in range(3):
+            arrived = _CHANGES.generation
+            with self._lock:
+                pending = self._pending.get(key)
+                leader = pending is None
+                if pending is None:
+                    pending = self._pending[key] = Future()
+            if leader:
+                return self._lead(key, gather, pending)
+            entry: CacheEntry = pending.result()
+            if entry.generation >= arrived:
+                return entry
+        return self._lead(key, gather, None)
+
+    def _lead(
+        self,
+        key: Hashable,
+        gather: Callable[[], Snapshot],
+        pending: Future[CacheEntry] | None,
+    ) -> CacheEntry:
+        try:
+            entry = self._store_gathered(key, gather)
+        except BaseException as error:
+            if pending is not None:
+                pending.set_exception(error)
+            raise
+        finally:
+            if pending is not None:
+                with self._lock:
+                    self._pending.pop(key, None)
+        if pending is not None:
+            pending.set_result(entry)
+        return entry
+
+    def _store_gathered(self, key: Hashable, gather: Callable[[], Snapshot]) -> CacheEntry:
+        with self._gathering:
+            generation, started = _CHANGES.generation, self._monotonic()
+            settling = _CHANGES.last_change + WRITE_SETTLE_SECONDS - monotonic_time.monotonic()
+            snapshot = gather()
+        life = min(self._seconds, settling) if settling > 0 else self._seconds
+        entry = CacheEntry(key, snapshot, generation, started, started + life, _weight(snapshot))
+        with self._lock:
+            previous = self._store.pop(key, None)
+            self._weight -= previous.weight if previous else 0
+            self._store[key] = entry
+            self._weight += entry.weight
+            self._trim()
+        return entry
+
+    def _trim(self) -> None:
+        """Drop least recently used entries beyond the limits (the newest one stays)."""
+        while len(self._store) > 1 and (
+            len(self._store) > self._entries or self._weight > self._budget
+        ):
+            _, dropped = self._store.popitem(last=False)
+            self._weight -= dropped.weight
+
+    @property
+    def weight(self) -> int:
+        return self._weight
+
+    def clear(self) -> None:
+        with self._lock:
+            self._store.clear()
+            self._weight = 0
+
+
+# -- gathering ---------------------------------------------------------------------------------
 
 
 def validate_range(start: datetime, end: datetime) -> Interval:
@@ -71,7 +396,9 @@ def validate_range(start: datetime, end: datetime) -> Interval:
 
 def load_event_type(uow: UnitOfWork, query: SlotQuery) -> EventType:
     if query.event_type_id is not None:
-        found = uow.event_types.get(query.event_type_id)
+        found = (
+            uow.event_types.get(query.event_type_id) if 0 < query.event_type_id <= MAX_ID else None
+        )
         if found is None:
             raise NotFound("Event Type not found")
         return found
@@ -126,31 +453,79 @@ def gather_calendars(
     *,
     exclude_uid: str | None = None,
 ) -> Gathered:
-    """Everything the slot engine needs for `event_type` around `window` (one host for now)."""
+    """Everything the slot engine needs to re-check `window` for `event_type` (its owner).
+
+    The write paths (booking, reschedule, hold) call this inside their write transaction, so it
+    also announces a calendar change to the slot caches of this process."""
+    note_calendar_change()
     owner = uow.users.get(event_type.owner_id)
     if owner is None or owner.id is None:
         raise NotFound("Event Type not found")
-    schedule = host_schedule(uow, event_type, owner)
-    zone = schedule.zone if schedule else zone_from_name(owner.time_zone)
-    margin = timedelta(days=1, minutes=_reach(event_type))
-    span = Interval(window.start - margin, window.end + margin)
-    availability = expand_schedule(schedule, span.start, span.end) if schedule else []
-    busy: list[Interval] = []
+    snapshot = gather_snapshot(uow, event_type, [owner], window, now, busy_source, exclude_uid)
+    return Gathered(snapshot.calendars_at(now), list(snapshot.seated))
+
+
+def gather_snapshot(
+    uow: UnitOfWork,
+    event_type: EventType,
+    hosts: Sequence[User],
+    window: Interval,
+    now: datetime,
+    busy_source: BusyTimeSource,
+    exclude_uid: str | None = None,
+    *,
+    mode: TeamMode = TeamMode.INDIVIDUAL,
+) -> Snapshot:
+    """Read schedules, blocking bookings, active holds and external busy times of `hosts`
+    around `window` (one query per source for all hosts). `hosts[0]` is the owner."""
+    host_ids = [host.id for host in hosts if host.id is not None]
+    margin = _DAY + timedelta(minutes=_reach(event_type))
+    span = window.widen(margin, margin)
+    busy: dict[int, list[Interval]] = {host_id: [] for host_id in host_ids}
     seated: list[SeatedOccupancy] = []
-    for booking in uow.bookings.list_blocking([owner.id], span):
+    for booking in uow.bookings.list_blocking(host_ids, span):
         if booking.uid == exclude_uid:
             continue
         if event_type.seats is not None and booking.event_type_id == event_type.id:
             seated.append(
                 SeatedOccupancy(booking.start, booking.end, len(booking.attendees), booking.uid)
             )
-        else:
-            busy.append(booking.blocked)
-    busy.extend(hold.blocked for hold in uow.holds.list_active([owner.id], span, now))
-    busy.extend(busy_source.busy_times([owner.id], span).get(owner.id, []))
+            continue
+        for host_id in booking.host_ids:
+            if host_id in busy:
+                busy[host_id].append(booking.blocked)
+    holds = tuple(
+        ActiveHold(host_id, hold.blocked, hold.expires_at)
+        for hold in uow.holds.list_active(host_ids, span, now)
+        for host_id in hold.host_ids
+        if host_id in busy
+    )
+    for host_id, intervals in busy_source.busy_times(host_ids, span).items():
+        if host_id in busy:
+            busy[host_id].extend(intervals)
+    calendars = tuple(
+        _host_calendar(uow, event_type, host, span, window, busy[host.id], exclude_uid)
+        for host in hosts
+        if host.id is not None
+    )
+    return Snapshot(event_type, mode, calendars, holds, tuple(seated))
+
+
+def _host_calendar(
+    uow: UnitOfWork,
+    event_type: EventType,
+    host: User,
+    span: Interval,
+    window: Interval,
+    busy: list[Interval],
+    exclude_uid: str | None,
+) -> HostCalendar:
+    assert host.id is not None
+    schedule = host_schedule(uow, event_type, host)
+    zone = schedule.zone if schedule else zone_from_name(host.time_zone)
+    availability = expand_schedule(schedule, span.start, span.end) if schedule else []
     counted = _counted(uow, event_type, window, zone, exclude_uid)
-    calendar = HostCalendar(owner.id, zone, availability, busy, counted)
-    return Gathered([calendar], seated)
+    return HostCalendar(host.id, zone, availability, busy, counted)
 
 
 def _reach(event_type: EventType) -> int:
@@ -176,32 +551,183 @@ def _counted(
     ]
 
 
+# -- the read path -----------------------------------------------------------------------------
+
+
+def dynamic_event_type(owner_id: int, length_minutes: int) -> EventType:
+    """The event type of a dynamic group: `length_minutes` long, no other rules."""
+    return EventType(
+        id=None, owner_id=owner_id, slug="dynamic", title="Dynamic", length_minutes=length_minutes
+    )
+
+
+def _whole_days(window: Interval) -> Interval:
+    """`window` grown to whole UTC days, so that nearby queries share one cache entry."""
+    first = datetime.combine(window.start.date(), time(0), UTC)
+    last = datetime.combine(window.end.date(), time(0), UTC)
+    return Interval(first, last if last == window.end else last + _DAY)
+
+
+def _lookup_key(query: SlotQuery) -> tuple[Hashable, ...]:
+    if query.usernames:
+        return ("users", query.usernames)
+    if query.event_type_id is not None:
+        return ("id", query.event_type_id)
+    if query.username and query.event_slug:
+        return ("slug", query.username, query.event_slug)
+    raise InvalidInput(
+        "eventTypeId", "eventTypeId, eventTypeSlug with username, or usernames is required"
+    )
+
+
+def _length(event_type: EventType, query: SlotQuery) -> int:
+    requested = query.length_minutes
+    if requested is not None and not 1 <= requested <= MAX_LENGTH_MINUTES:
+        raise InvalidInput("duration", f"duration must be between 1 and {MAX_LENGTH_MINUTES}")
+    if query.usernames:
+        return requested or DYNAMIC_LENGTH_MINUTES
+    try:
+        return allowed_length(event_type, requested)
+    except InvalidInput:
+        options = sorted({event_type.length_minutes, *event_type.length_options})
+        raise InvalidInput(
+            "duration",
+            f"duration {requested} is not allowed for this event type; allowed: "
+            + ", ".join(str(n) for n in options),
+        ) from None
+
+
 class AvailabilityService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, busy_source: BusyTimeSource
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        busy_source: BusyTimeSource,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        monotonic: Callable[[], float] = monotonic_time.monotonic,
+        spawn: Callable[[Callable[[], None]], None] | None = _in_thread,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._busy_source = busy_source
+        self._cache = SnapshotCache(cache_seconds, monotonic=monotonic, spawn=spawn)
 
     def find_slots(self, query: SlotQuery) -> tuple[EventType, list[Slot]]:
-        """The event type and its bookable slots for `query` (sorted by start, UTC)."""
+        """The event type and its bookable slots for `query` (sorted by start, UTC).
+
+        Raises `InvalidInput` (`start`, `end`, `duration`, `usernames`, `eventTypeId`) and
+        `NotFound` (`Event Type not found`, unknown users)."""
+        answer = self.answer(query)
+        return answer.event_type, answer.slots
+
+    def answer(self, query: SlotQuery) -> SlotAnswer:
+        """`find_slots` as a `SlotAnswer`: the same object comes back for the same query while
+        it still holds, so callers may keep renderings in its `memo`. Treat it as read-only."""
+        answer = self._answer(query, read=True)
+        assert answer is not None
+        return answer
+
+    def cached_answer(self, query: SlotQuery) -> SlotAnswer | None:
+        """`answer` if it needs no database read (its snapshot is cached), else None. Never
+        blocks on I/O, so an event loop may call it directly; same errors as `answer`."""
+        return self._answer(query, read=False)
+
+    def _answer(self, query: SlotQuery, *, read: bool) -> SlotAnswer | None:
         if query.start is None or query.end is None:
             raise InvalidInput("start", "start and end are required")
         window = validate_range(query.start, query.end)
+        if query.usernames and len(query.usernames) < 2:
+            raise InvalidInput("usernames", "usernames must contain at least 2 usernames")
+        days = _whole_days(window)
+        key = (*_lookup_key(query), days.start, days.end, query.reschedule_uid)
+        entry = self._cache.entry(key, lambda: self._gather(query, days), read=read)
+        if entry is None:
+            return None
+        length = _length(entry.snapshot.event_type, query)
+        now = self._clock.now()
+        asked = (window.start, window.end, length)
+        found = entry.answers.get(asked)
+        if found is not None and found.holds_at(now):
+            return found
+        answer = _answer(entry.snapshot, query, window, length, now)
+        self._cache.remember(entry, asked, answer)
+        return answer
+
+    def forget(self) -> None:
+        """Drop this service's cached snapshots (the next query reads the database)."""
+        self._cache.clear()
+
+    def _gather(self, query: SlotQuery, window: Interval) -> Snapshot:
         now = self._clock.now()
         with self._uow_factory() as uow:
+            if query.usernames:
+                users = _group(uow, query.usernames)
+                # Gathered for the longest length, so any requested duration is covered.
+                template = dynamic_event_type(users[0].id or 0, MAX_LENGTH_MINUTES)
+                snapshot = gather_snapshot(
+                    uow,
+                    template,
+                    users,
+                    window,
+                    now,
+                    self._busy_source,
+                    query.reschedule_uid,
+                    mode=TeamMode.COLLECTIVE,
+                )
+                return dataclasses.replace(
+                    snapshot,
+                    event_type=dynamic_event_type(template.owner_id, DYNAMIC_LENGTH_MINUTES),
+                )
             event_type = load_event_type(uow, query)
-            length = allowed_length(event_type, query.length_minutes)
-            gathered = gather_calendars(
-                uow, event_type, window, now, self._busy_source, exclude_uid=query.reschedule_uid
+            owner = uow.users.get(event_type.owner_id)
+            if owner is None or owner.id is None:
+                raise NotFound("Event Type not found")
+            return gather_snapshot(
+                uow, event_type, [owner], window, now, self._busy_source, query.reschedule_uid
             )
-        request = SlotRequest(window.start, window.end, now, length)
-        slots = compute_slots(
-            event_type,
-            gathered.calendars,
-            request,
-            mode=TeamMode.INDIVIDUAL,
-            seated=gathered.seated,
-        )
-        return event_type, slots
+
+
+def _answer(
+    snapshot: Snapshot, query: SlotQuery, window: Interval, length: int, now: datetime
+) -> SlotAnswer:
+    event_type = snapshot.event_type
+    if query.usernames:
+        event_type = dynamic_event_type(event_type.owner_id, length)
+    slots = compute_slots(
+        event_type,
+        snapshot.calendars_at(now),
+        SlotRequest(window.start, window.end, now, length),
+        mode=snapshot.mode,
+        seated=snapshot.seated,
+    )
+    return SlotAnswer(event_type, slots, now, _valid_until(event_type, snapshot, slots, now))
+
+
+def _valid_until(
+    event_type: EventType, snapshot: Snapshot, slots: list[Slot], now: datetime
+) -> datetime:
+    """Until when the same slots come out for a later `now` (same snapshot): the first slot
+    falls behind the minimum notice, or a hold expires. Booking windows move with `now` in ways
+    not tracked here, so their answers are not reused."""
+    if event_type.booking_window is not None:
+        return now
+    until = datetime.max.replace(tzinfo=UTC)
+    if slots:
+        # The first slot is offered while `now + notice <= start`.
+        until = slots[0].start - timedelta(minutes=event_type.minimum_notice_minutes) + _TICK
+    for hold in snapshot.holds:
+        if now < hold.expires_at < until:
+            until = hold.expires_at
+    return until
+
+
+def _group(uow: UnitOfWork, usernames: Sequence[str]) -> list[User]:
+    users = uow.users.list_by_usernames(usernames)
+    found = {user.username for user in users}
+    missing = [name for name in dict.fromkeys(usernames) if name not in found]
+    if missing:
+        raise NotFound(f"User with username {missing[0]} not found")
+    if len(users) < 2:
+        raise InvalidInput("usernames", "usernames must contain at least 2 different usernames")
+    return users

@@ -1,7 +1,208 @@
-"""Routes for /v2/slots (Cal.com API v2 compatible)."""
+"""Routes for /v2/slots (Cal.com API v2 compatible).
+
+`cal-api-version: 2024-09-04` reaches `GET /v2/slots` and `/v2/slots/reservations...`; any other
+value (or none) reaches the legacy `GET /v2/slots/available`, `POST /v2/slots/reserve` and
+`DELETE /v2/slots/selected-slot`. A request for the other family's path gets Nest's 404
+(`Cannot GET /v2/slots`), as in Cal.com.
+
+`GET /v2/slots` is the voice agents' hot path: it parses the query string by hand, takes a cached
+answer directly on the event loop (a few microseconds; a thread hop for every request halved the
+throughput in bench/bench_api_slots.py) and only goes to a worker thread when the database must
+be read; the JSON body is rendered once per answer with orjson and kept with it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-router = APIRouter()
+from calendula.api.deps import OptionalUser, Services, api_version, get_container
+from calendula.api.envelope import success
+from calendula.api.errors import ApiError
+from calendula.api.responses import JsonResponse
+from calendula.api.schemas.slots import (
+    LegacyReserveSlotInput,
+    ReserveSlotInput,
+    SlotAsk,
+    legacy_slots,
+    parse_legacy_query,
+    parse_slots_query,
+    reservation_output,
+)
+from calendula.domain.slots import group_by_local_date
+from calendula.services.availability import SlotAnswer
+from calendula.services.holds import DEFAULT_HOLD_MINUTES
+
+SLOTS_VERSION = "2024-09-04"
+
+router = APIRouter(tags=["Slots"])
+
+
+def _route_not_found(request: Request) -> ApiError:
+    return ApiError(404, f"Cannot {request.method} {request.url.path}")
+
+
+def current_api(request: Request) -> None:
+    """Only `cal-api-version: 2024-09-04` reaches these routes."""
+    if api_version(request) != SLOTS_VERSION:
+        raise _route_not_found(request)
+
+
+def legacy_api(request: Request) -> None:
+    """Every version but 2024-09-04 reaches the legacy routes."""
+    if api_version(request) == SLOTS_VERSION:
+        raise _route_not_found(request)
+
+
+Current = Depends(current_api)
+Legacy = Depends(legacy_api)
+
+
+def _query_parameter(name: str, description: str, example: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": name in ("start", "end", "startTime", "endTime"),
+        "description": description,
+        "schema": {"type": "string", "example": example},
+    }
+
+
+_SLOTS_PARAMETERS = [
+    _query_parameter("start", "ISO 8601 date or UTC date-time", "2050-09-05"),
+    _query_parameter("end", "ISO 8601 date (whole day) or UTC date-time", "2050-09-06"),
+    _query_parameter("eventTypeId", "Event type id", "100"),
+    _query_parameter("eventTypeSlug", "Event type slug (with username)", "intro"),
+    _query_parameter("username", "Owner of eventTypeSlug", "ada"),
+    _query_parameter("usernames", "Dynamic group: two or more usernames, comma separated", "a,b"),
+    _query_parameter("timeZone", "IANA time zone of the output (default UTC)", "Europe/Rome"),
+    _query_parameter("duration", "Slot length in minutes (an allowed length)", "60"),
+    _query_parameter("format", "time (default) or range", "range"),
+    _query_parameter("bookingUidToReschedule", "Frees this booking's time", "abc123"),
+]
+
+
+@router.get("/slots", openapi_extra={"parameters": _SLOTS_PARAMETERS})
+async def get_slots(request: Request) -> Response:
+    """Bookable slots grouped by date in `timeZone` (cal-api-version 2024-09-04)."""
+    if api_version(request) != SLOTS_VERSION:
+        raise _route_not_found(request)
+    ask = parse_slots_query(request.query_params)
+    return _rendered(await _answer(request, ask), ask, legacy=False)
+
+
+async def _answer(request: Request, ask: SlotAsk) -> SlotAnswer:
+    """From the cache on the event loop; when the database must be read, in a worker thread."""
+    availability = get_container(request).availability
+    answer = availability.cached_answer(ask.query)
+    if answer is None:
+        answer = await run_in_threadpool(availability.answer, ask.query)
+    return answer
+
+
+def _rendered(answer: SlotAnswer, ask: SlotAsk, *, legacy: bool) -> Response:
+    """The JSON body for `answer` as `ask` wants it, rendered once per answer (`memo`)."""
+    key = ("slots", legacy, ask.zone.key if ask.zone else None, ask.with_end)
+    body = answer.memo.get(key)
+    if body is None:
+        data = group_by_local_date(answer.slots, ask.zone, with_end=ask.with_end)
+        payload = legacy_slots(data, ask.with_end) if legacy else data
+        body = answer.keep(key, orjson.dumps({"status": "success", "data": payload}))
+    return Response(body, media_type="application/json")
+
+
+# -- reservations (2024-09-04) -----------------------------------------------------------------
+
+
+@router.post("/slots/reservations", status_code=201, dependencies=[Current])
+def reserve_slot(body: ReserveSlotInput, services: Services, user: OptionalUser) -> JsonResponse:
+    """Hold a slot for a few minutes while the booker confirms."""
+    hold = services.holds.hold(
+        body.event_type_id,
+        body.slot_start,
+        length_minutes=body.slot_duration,
+        minutes=body.reservation_duration,
+        actor_id=user.id if user else None,
+    )
+    minutes = body.reservation_duration or DEFAULT_HOLD_MINUTES
+    return success(reservation_output(hold, minutes), status_code=201)
+
+
+@router.get("/slots/reservations/{uid}", dependencies=[Current])
+def get_reservation(uid: str, services: Services) -> JsonResponse:
+    """The reservation while it lasts, else `data: null`."""
+    hold = services.holds.get(uid)
+    return success(None if hold is None else reservation_output(hold))
+
+
+@router.patch("/slots/reservations/{uid}", dependencies=[Current])
+def update_reservation(
+    uid: str, body: ReserveSlotInput, services: Services, user: OptionalUser
+) -> JsonResponse:
+    """Move or extend a reservation."""
+    hold = services.holds.move(
+        uid,
+        body.event_type_id,
+        body.slot_start,
+        length_minutes=body.slot_duration,
+        minutes=body.reservation_duration,
+        actor_id=user.id if user else None,
+    )
+    minutes = body.reservation_duration or DEFAULT_HOLD_MINUTES
+    return success(reservation_output(hold, minutes))
+
+
+@router.delete("/slots/reservations/{uid}", dependencies=[Current])
+def delete_reservation(uid: str, services: Services) -> JsonResponse:
+    """Release a reservation (unknown uids are ignored)."""
+    services.holds.release(uid)
+    return success()
+
+
+# -- legacy (2024-04-15 and no header) ---------------------------------------------------------
+
+
+@router.get(
+    "/slots/available",
+    dependencies=[Legacy],
+    openapi_extra={
+        "parameters": [
+            _query_parameter("startTime", "ISO 8601 date-time", "2050-09-05T00:00:00Z"),
+            _query_parameter("endTime", "ISO 8601 date-time", "2050-09-06T00:00:00Z"),
+            _query_parameter("eventTypeId", "Event type id", "100"),
+            _query_parameter("eventTypeSlug", "Event type slug (with usernameList[])", "intro"),
+            _query_parameter("usernameList[]", "Owner, or two or more users", "ada"),
+            _query_parameter("timeZone", "IANA time zone of the output", "Europe/Rome"),
+            _query_parameter("duration", "Slot length in minutes", "30"),
+            _query_parameter("slotFormat", "time (default) or range", "range"),
+            _query_parameter("rescheduleUid", "Frees this booking's time", "abc123"),
+        ]
+    },
+)
+async def get_available_slots(request: Request) -> Response:
+    """Legacy slots: `{"slots": {date: [{"time": ...}]}}`."""
+    ask = parse_legacy_query(request.query_params)
+    return _rendered(await _answer(request, ask), ask, legacy=True)
+
+
+@router.post("/slots/reserve", status_code=201, dependencies=[Legacy])
+def legacy_reserve_slot(body: LegacyReserveSlotInput, services: Services) -> JsonResponse:
+    """Legacy reservation: `data` is the reservation uid (also set as the `uid` cookie)."""
+    hold = services.holds.hold(
+        body.event_type_id, body.slot_utc_start_date, length_minutes=body.length_minutes()
+    )
+    response = success(hold.uid, status_code=201)
+    response.set_cookie("uid", hold.uid)
+    return response
+
+
+@router.delete("/slots/selected-slot", dependencies=[Legacy])
+def legacy_delete_selected_slot(
+    request: Request, services: Services, uid: str | None = None
+) -> JsonResponse:
+    """Legacy release of a reservation (`uid` query parameter or cookie)."""
+    chosen = request.cookies.get("uid") or uid
+    if chosen:
+        services.holds.release(chosen)
+    return success()
