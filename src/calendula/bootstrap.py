@@ -18,6 +18,7 @@ from calendula.services.event_types import EventTypeService
 from calendula.services.holds import HoldService
 from calendula.services.ports import BusyTimeSource, Clock, RateCounter, UnitOfWorkFactory
 from calendula.services.schedules import ScheduleService
+from calendula.services.slot_cache import CalendarChanges
 from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
 
@@ -41,6 +42,7 @@ class Container:
     bookings: BookingService
     holds: HoldService
     rate_counter: RateCounter
+    changes: CalendarChanges
     _dispose: object
 
     def close(self) -> None:
@@ -76,17 +78,19 @@ def build(
     uow_factory = SqlUnitOfWorkFactory(engine)
     clock = clock or SystemClock()
     busy = busy_source or NoCalendars()
+    changes = CalendarChanges()  # every writer announces here; the slot cache listens
     return Container(
         settings=settings,
         uow_factory=uow_factory,
         clock=clock,
-        accounts=AccountService(uow_factory, clock),
-        schedules=ScheduleService(uow_factory),
-        event_types=EventTypeService(uow_factory),
-        availability=AvailabilityService(uow_factory, clock, busy),
-        bookings=BookingService(uow_factory, clock, busy),
-        holds=HoldService(uow_factory, clock, busy),
+        accounts=AccountService(uow_factory, clock, changes),
+        schedules=ScheduleService(uow_factory, changes),
+        event_types=EventTypeService(uow_factory, changes),
+        availability=AvailabilityService(uow_factory, clock, busy, changes=changes),
+        bookings=BookingService(uow_factory, clock, busy, changes=changes),
+        holds=HoldService(uow_factory, clock, busy, changes),
         rate_counter=RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
+        changes=changes,
         _dispose=engine,
     )
 

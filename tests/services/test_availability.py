@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from calendula.domain.bookings import Attendee
 from calendula.domain.errors import InvalidInput, NotFound
 from calendula.domain.event_types import BookingWindow, WindowKind
+from calendula.domain.schedules import DateOverride
 from calendula.domain.slots import TeamMode
-from calendula.services import availability
-from calendula.services.availability import (
-    AvailabilityService,
-    NoCalendars,
-    SlotAnswer,
-    SlotQuery,
-    Snapshot,
-    SnapshotCache,
-    note_calendar_change,
-)
+from calendula.services import slot_cache
+from calendula.services.availability import AvailabilityService, NoCalendars, SlotQuery
 from calendula.services.booking import NewBooking
+from calendula.services.slot_cache import SlotAnswer, Snapshot, SnapshotCache
 from factories import make_booking, make_event_type, make_host
 
 TUESDAY = datetime(2026, 3, 3, tzinfo=UTC)
@@ -140,6 +135,7 @@ def cached_service(container, clock, seconds: float = 1.0):
         container.uow_factory,
         clock,
         NoCalendars(),
+        changes=container.changes,  # hears the writes of the container's services
         cache_seconds=seconds,
         monotonic=ticks,
         spawn=None,
@@ -170,7 +166,7 @@ def test_a_write_by_another_process_shows_once_the_cache_entry_expires(
     container, host, clock, monkeypatch
 ):
     # Earlier writes in this process would shorten the entry's life (the settle rule).
-    monkeypatch.setattr(availability, "WRITE_SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(slot_cache, "WRITE_SETTLE_SECONDS", 0.0)
     service, ticks = cached_service(container, clock)
     assert TUESDAY_10 in tuesday_starts(service, host)
     book_elsewhere(container, host, TUESDAY_10)
@@ -193,7 +189,7 @@ def test_an_announced_change_drops_the_cache(container, host, clock):
     service, _ = cached_service(container, clock, seconds=3600)
     assert TUESDAY_10 in tuesday_starts(service, host)
     book_elsewhere(container, host, TUESDAY_10)
-    note_calendar_change()
+    container.changes.note()
     assert TUESDAY_10 not in tuesday_starts(service, host)
 
 
@@ -281,7 +277,7 @@ def test_the_cache_keeps_a_bounded_weight_of_answers(clock):
 
 
 def test_an_ageing_snapshot_is_gathered_again_before_it_expires(monkeypatch):
-    monkeypatch.setattr(availability, "WRITE_SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(slot_cache, "WRITE_SETTLE_SECONDS", 0.0)
     ticks = FakeMonotonic()
     spawned: list = []
     cache = SnapshotCache(1.0, monotonic=ticks, spawn=spawned.append)
@@ -326,15 +322,15 @@ def test_answers_of_event_types_with_a_booking_window_are_not_reused(container, 
 
 def test_an_entry_read_while_a_write_may_be_in_flight_lives_only_briefly(container, host, clock):
     service, ticks = cached_service(container, clock, seconds=3600)
-    note_calendar_change()  # a writer has re-checked and is about to commit
+    container.changes.note()  # a writer has re-checked and is about to commit
     assert TUESDAY_10 in tuesday_starts(service, host)
     book_elsewhere(container, host, TUESDAY_10)  # ... and commits without another announcement
-    ticks.now += availability.WRITE_SETTLE_SECONDS + 0.01
+    ticks.now += slot_cache.WRITE_SETTLE_SECONDS + 0.01
     assert TUESDAY_10 not in tuesday_starts(service, host)
 
 
 def test_concurrent_misses_of_one_key_gather_once(monkeypatch):
-    monkeypatch.setattr(availability, "WRITE_SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(slot_cache, "WRITE_SETTLE_SECONDS", 0.0)
     cache = SnapshotCache(60, spawn=None)
     started, release = threading.Event(), threading.Event()
     calls: list[int] = []
@@ -371,3 +367,30 @@ def test_a_failed_gather_fails_its_waiters_too_and_is_not_kept():
     with pytest.raises(NotFound):
         cache.entry("k", missing)
     assert cache.entry("k", lambda: tiny_snapshot(2)).snapshot.event_type.title == "v2"
+
+
+def test_a_cancel_in_this_process_frees_the_time_at_once(container, host, clock):
+    booking = container.bookings.create(
+        NewBooking(start=TUESDAY_10, attendee=GUEST, event_type_id=host.event_type.id)
+    )
+    service, _ = cached_service(container, clock, seconds=3600)
+    assert TUESDAY_10 not in tuesday_starts(service, host)
+    container.bookings.cancel(booking.uid, reason="ill")
+    assert TUESDAY_10 in tuesday_starts(service, host)
+
+
+def test_an_event_type_edit_in_this_process_shows_at_once(container, host, clock):
+    service, _ = cached_service(container, clock, seconds=3600)
+    assert len(tuesday_starts(service, host)) == 16
+    longer = dataclasses.replace(host.event_type, length_minutes=60)
+    container.event_types.update(host.user.id, longer)
+    assert len(tuesday_starts(service, host)) == 8
+
+
+def test_a_schedule_edit_in_this_process_shows_at_once(container, host, clock):
+    service, _ = cached_service(container, clock, seconds=3600)
+    assert tuesday_starts(service, host)
+    schedule = container.schedules.get_default(host.user.id)
+    day_off = DateOverride(date(2026, 3, 3))
+    container.schedules.update(host.user.id, dataclasses.replace(schedule, overrides=(day_off,)))
+    assert tuesday_starts(service, host) == []

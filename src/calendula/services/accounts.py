@@ -26,6 +26,7 @@ from calendula.domain.errors import InvalidInput, NotFound, Unauthorized
 from calendula.domain.schedules import Schedule, TimeRange, Weekday, WeeklyHours, zone_from_name
 from calendula.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from calendula.services.schedules import mark_default, owned_schedule
+from calendula.services.slot_cache import CalendarChanges
 
 MAX_NAME_LENGTH = 255
 MAX_LOCALE_LENGTH = 16
@@ -118,8 +119,11 @@ def _apply_profile(uow: UnitOfWork, user_id: int, changes: ProfileChanges) -> Us
 
 
 class AccountService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, changes: CalendarChanges | None = None
+    ) -> None:
         self._uow_factory = uow_factory
+        self._changes = changes or CalendarChanges()
         self._clock = clock
 
     def create_user(
@@ -138,6 +142,7 @@ class AccountService:
             schedule = uow.schedules.add(working_hours(time_zone, user.id))
             user = uow.users.update(dataclasses.replace(user, default_schedule_id=schedule.id))
             uow.commit()
+            self._changes.note()
         return user
 
     def get_user(self, user_id: int) -> User:
@@ -162,6 +167,7 @@ class AccountService:
         with self._uow_factory(write=True) as uow:
             updated = _apply_profile(uow, user_id, checked)
             uow.commit()
+            self._changes.note()
         return updated
 
     def create_api_key(
@@ -182,6 +188,7 @@ class AccountService:
                 )
             )
             uow.commit()
+            self._changes.note()
         return record, plain
 
     def authenticate(self, key: str) -> User:

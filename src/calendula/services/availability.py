@@ -27,14 +27,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time as monotonic_time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendula.domain.accounts import User
@@ -52,6 +48,15 @@ from calendula.domain.slots import (
     compute_slots,
 )
 from calendula.services.ports import BusyTimeSource, Clock, UnitOfWork, UnitOfWorkFactory
+from calendula.services.slot_cache import (
+    CACHE_SECONDS,
+    ActiveHold,
+    CalendarChanges,
+    SlotAnswer,
+    Snapshot,
+    SnapshotCache,
+    in_thread,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,22 +69,6 @@ DYNAMIC_LENGTH_MINUTES = 30
 """The slot length of a dynamic group (`usernames`) when no duration is asked for."""
 MAX_LENGTH_MINUTES = 24 * 60
 
-CACHE_SECONDS = 2.0
-"""How long `find_slots` may reuse what it gathered (seconds of real time): the longest a write
-by another process (or one not announced) can stay unseen by the slot lists of this one."""
-CACHE_ENTRIES = 128
-REFRESH_AFTER = 0.75
-"""A snapshot used after this share of its life is gathered again in the background."""
-ANSWERS_PER_ENTRY = 16
-MEMO_PER_ANSWER = 4
-CACHE_WEIGHT = 100_000
-"""Bound on what the cache keeps alive, in slots and intervals (one unit is ~200 bytes)."""
-GATHERS_AT_ONCE = 2
-"""Gathers run at once per cache: more only add memory (the ORM rows of each) and GIL
-contention, little speed (measured with bench/bench_api_slots.py)."""
-WRITE_SETTLE_SECONDS = 0.25
-"""After a write intent, entries gathered meanwhile live at most this long: the writer has
-usually committed by then, and what they read may predate its commit."""
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
 
@@ -111,272 +100,6 @@ class SlotQuery:
 class Gathered:
     calendars: list[HostCalendar]
     seated: list[SeatedOccupancy]
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveHold:
-    host_id: int
-    blocked: Interval
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What one lookup needs for a window, gathered at one moment. `calendars` hold bookings and
-    external busy times; holds are kept apart so that each use sees only the unexpired ones."""
-
-    event_type: EventType
-    mode: TeamMode
-    calendars: tuple[HostCalendar, ...]
-    holds: tuple[ActiveHold, ...] = ()
-    seated: tuple[SeatedOccupancy, ...] = ()
-
-    def calendars_at(self, now: datetime) -> list[HostCalendar]:
-        active = [hold for hold in self.holds if now < hold.expires_at]
-        if not active:
-            return list(self.calendars)
-        held: dict[int, list[Interval]] = {}
-        for hold in active:
-            held.setdefault(hold.host_id, []).append(hold.blocked)
-        return [
-            dataclasses.replace(calendar, busy=[*calendar.busy, *held[calendar.host_id]])
-            if calendar.host_id in held
-            else calendar
-            for calendar in self.calendars
-        ]
-
-
-# -- calendar changes (cache invalidation) ------------------------------------------------------
-
-
-class _CalendarChanges:
-    """A process-wide count of calendar writes, and when the last one was announced."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.generation = 0
-        self.last_change = float("-inf")
-
-    def note(self) -> None:
-        with self._lock:
-            self.generation += 1
-            self.last_change = monotonic_time.monotonic()
-
-
-_CHANGES = _CalendarChanges()
-
-
-def note_calendar_change() -> None:
-    """Tell the slot caches of this process that bookings, holds, event types or schedules
-    changed. Writers call it after commit; `gather_calendars` calls it before (write intent)."""
-    _CHANGES.note()
-
-
-@dataclass(slots=True)
-class SlotAnswer:
-    """Slots for one query, reusable by the same query while `computed_at <= now < valid_until`
-    (clock time). `memo` holds up to `MEMO_PER_ANSWER` renderings of these slots (e.g. JSON
-    bytes) keyed by the caller (`keep`): they live and die with the answer."""
-
-    event_type: EventType
-    slots: list[Slot]
-    computed_at: datetime
-    valid_until: datetime
-    memo: dict[Hashable, Any] = dataclasses.field(default_factory=dict)
-
-    def holds_at(self, now: datetime) -> bool:
-        return self.computed_at <= now < self.valid_until
-
-    def keep(self, key: Hashable, rendering: Any) -> Any:
-        if len(self.memo) >= MEMO_PER_ANSWER:
-            self.memo.clear()
-        self.memo[key] = rendering
-        return rendering
-
-    @property
-    def weight(self) -> int:
-        return len(self.slots) * (1 + MEMO_PER_ANSWER)
-
-
-@dataclass(slots=True)
-class CacheEntry:
-    key: Hashable
-    snapshot: Snapshot
-    generation: int
-    gathered: float
-    expires: float
-    weight: int
-    answers: dict[Hashable, SlotAnswer] = dataclasses.field(default_factory=dict)
-
-
-def _weight(snapshot: Snapshot) -> int:
-    """Roughly how many objects a snapshot keeps alive (the unit of `CACHE_WEIGHT`)."""
-    hosts = sum(len(c.availability) + len(c.busy) + len(c.counted) for c in snapshot.calendars)
-    return 1 + hosts + len(snapshot.holds) + len(snapshot.seated)
-
-
-def _in_thread(work: Callable[[], None]) -> None:
-    threading.Thread(target=work, name="slot-cache-refresh", daemon=True).start()
-
-
-class SnapshotCache:
-    """An LRU of snapshots and their answers, bounded in entries and in weight (slots and
-    intervals kept). A snapshot is served at most `seconds` after it was gathered and never after
-    a calendar change; one used late in its life is gathered again in the background (`spawn`),
-    so busy queries rarely wait for the database."""
-
-    def __init__(
-        self,
-        seconds: float,
-        *,
-        entries: int = CACHE_ENTRIES,
-        weight: int = CACHE_WEIGHT,
-        monotonic: Callable[[], float] = monotonic_time.monotonic,
-        spawn: Callable[[Callable[[], None]], None] | None = _in_thread,
-    ) -> None:
-        self._seconds = seconds
-        self._entries = entries
-        self._budget = weight
-        self._monotonic = monotonic
-        self._spawn = spawn
-        self._lock = threading.Lock()
-        self._store: OrderedDict[Hashable, CacheEntry] = OrderedDict()
-        self._weight = 0
-        self._refreshing: set[Hashable] = set()
-        self._pending: dict[Hashable, Future[CacheEntry]] = {}
-        self._gathering = threading.BoundedSemaphore(GATHERS_AT_ONCE)
-
-    def entry(
-        self, key: Hashable, gather: Callable[[], Snapshot], *, read: bool = True
-    ) -> CacheEntry | None:
-        """The fresh entry for `key`, gathered now if needed (`read=False`: None instead)."""
-        if self._seconds <= 0:
-            return CacheEntry(key, gather(), _CHANGES.generation, 0.0, 0.0, 0) if read else None
-        now = self._monotonic()
-        with self._lock:
-            found = self._store.get(key)
-            if found is not None and (
-                found.generation != _CHANGES.generation or now >= found.expires
-            ):
-                found = None
-            if found is not None:
-                self._store.move_to_end(key)
-                ageing = now - found.gathered > self._seconds * REFRESH_AFTER
-                refresh = ageing and self._start_refresh(key)
-        if found is None:
-            return self._gather(key, gather) if read else None
-        if refresh:
-            self._spawn_refresh(key, gather)
-        return found
-
-    def remember(self, entry: CacheEntry, key: Hashable, answer: SlotAnswer) -> None:
-        """Keep `answer` with `entry` (unless the entry is gone or the answer too heavy)."""
-        if answer.weight > self._budget // 4:
-            return
-        with self._lock:
-            if self._store.get(entry.key) is not entry:
-                return
-            if len(entry.answers) >= ANSWERS_PER_ENTRY:
-                dropped = sum(a.weight for a in entry.answers.values())
-                entry.answers.clear()
-                entry.weight -= dropped
-                self._weight -= dropped
-            previous = entry.answers.get(key)
-            change = answer.weight - (previous.weight if previous else 0)
-            entry.answers[key] = answer
-            entry.weight += change
-            self._weight += change
-            self._store.move_to_end(entry.key)
-            self._trim()
-
-    def _start_refresh(self, key: Hashable) -> bool:
-        if self._spawn is None or key in self._refreshing:
-            return False
-        self._refreshing.add(key)
-        return True
-
-    def _spawn_refresh(self, key: Hashable, gather: Callable[[], Snapshot]) -> None:
-        assert self._spawn is not None
-
-        def refresh() -> None:
-            try:
-                self._gather(key, gather)
-            except Exception:  # the next request past expiry gathers (and reports) again
-                log.debug("background refresh of slot snapshot %r failed", key, exc_info=True)
-            finally:
-                with self._lock:
-                    self._refreshing.discard(key)
-
-        self._spawn(refresh)
-
-    def _gather(self, key: Hashable, gather: Callable[[], Snapshot]) -> CacheEntry:
-        """Gather once per key at a time: callers that arrive meanwhile wait for that result
-        (or its error), unless calendars changed after they arrived."""
-        for _ in range(3):
-            arrived = _CHANGES.generation
-            with self._lock:
-                pending = self._pending.get(key)
-                leader = pending is None
-                if pending is None:
-                    pending = self._pending[key] = Future()
-            if leader:
-                return self._lead(key, gather, pending)
-            entry: CacheEntry = pending.result()
-            if entry.generation >= arrived:
-                return entry
-        return self._lead(key, gather, None)
-
-    def _lead(
-        self,
-        key: Hashable,
-        gather: Callable[[], Snapshot],
-        pending: Future[CacheEntry] | None,
-    ) -> CacheEntry:
-        try:
-            entry = self._store_gathered(key, gather)
-        except BaseException as error:
-            if pending is not None:
-                pending.set_exception(error)
-            raise
-        finally:
-            if pending is not None:
-                with self._lock:
-                    self._pending.pop(key, None)
-        if pending is not None:
-            pending.set_result(entry)
-        return entry
-
-    def _store_gathered(self, key: Hashable, gather: Callable[[], Snapshot]) -> CacheEntry:
-        with self._gathering:
-            generation, started = _CHANGES.generation, self._monotonic()
-            settling = _CHANGES.last_change + WRITE_SETTLE_SECONDS - monotonic_time.monotonic()
-            snapshot = gather()
-        life = min(self._seconds, settling) if settling > 0 else self._seconds
-        entry = CacheEntry(key, snapshot, generation, started, started + life, _weight(snapshot))
-        with self._lock:
-            previous = self._store.pop(key, None)
-            self._weight -= previous.weight if previous else 0
-            self._store[key] = entry
-            self._weight += entry.weight
-            self._trim()
-        return entry
-
-    def _trim(self) -> None:
-        """Drop least recently used entries beyond the limits (the newest one stays)."""
-        while len(self._store) > 1 and (
-            len(self._store) > self._entries or self._weight > self._budget
-        ):
-            _, dropped = self._store.popitem(last=False)
-            self._weight -= dropped.weight
-
-    @property
-    def weight(self) -> int:
-        return self._weight
-
-    def clear(self) -> None:
-        with self._lock:
-            self._store.clear()
-            self._weight = 0
 
 
 # -- gathering ---------------------------------------------------------------------------------
@@ -455,9 +178,7 @@ def gather_calendars(
 ) -> Gathered:
     """Everything the slot engine needs to re-check `window` for `event_type` (its owner).
 
-    The write paths (booking, reschedule, hold) call this inside their write transaction, so it
-    also announces a calendar change to the slot caches of this process."""
-    note_calendar_change()
+    The write paths (booking, reschedule, hold) call this inside their write transaction."""
     owner = uow.users.get(event_type.owner_id)
     if owner is None or owner.id is None:
         raise NotFound("Event Type not found")
@@ -604,14 +325,17 @@ class AvailabilityService:
         clock: Clock,
         busy_source: BusyTimeSource,
         *,
+        changes: CalendarChanges | None = None,
         cache_seconds: float = CACHE_SECONDS,
         monotonic: Callable[[], float] = monotonic_time.monotonic,
-        spawn: Callable[[Callable[[], None]], None] | None = _in_thread,
+        spawn: Callable[[Callable[[], None]], None] | None = in_thread,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._busy_source = busy_source
-        self._cache = SnapshotCache(cache_seconds, monotonic=monotonic, spawn=spawn)
+        self._cache = SnapshotCache(
+            cache_seconds, changes=changes, monotonic=monotonic, spawn=spawn
+        )
 
     def find_slots(self, query: SlotQuery) -> tuple[EventType, list[Slot]]:
         """The event type and its bookable slots for `query` (sorted by start, UTC).

@@ -45,6 +45,7 @@ from calendula.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from calendula.services.slot_cache import CalendarChanges
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +180,13 @@ class BookingService:
         busy_source: BusyTimeSource,
         *,
         uid_factory: Callable[[], str] = new_uid,
+        changes: CalendarChanges | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._busy_source = busy_source
         self._new_uid = uid_factory
+        self._changes = changes or CalendarChanges()
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -250,6 +253,7 @@ class BookingService:
                     )
                 )
             uow.commit()
+            self._changes.note()
         log.info("booking %s created for event type %s", booking.uid, event_type.id)
         return booking
 
@@ -282,6 +286,7 @@ class BookingService:
             hold = uow.holds.get(hold_uid)
             if hold is not None and hold.event_type_id == event_type.id:
                 uow.holds.delete(hold.uid)
+        self._changes.note()  # write intent: caches drop what they gather now
         gathered = gather_calendars(
             uow, event_type, wanted, now, self._busy_source, exclude_uid=exclude_uid
         )
@@ -375,6 +380,7 @@ class BookingService:
             new = self._moved(uow, old, event_type, wanted, new_uid_, now, by, reason)
             new = uow.bookings.add(new)
             uow.commit()
+            self._changes.note()
         log.info("booking %s rescheduled to %s", uid, new.uid)
         return new
 
@@ -441,6 +447,7 @@ class BookingService:
                 changed = rules.cancel(booking, reason=reason, by=by, now=now)
             cancelled = uow.bookings.update(changed)
             uow.commit()
+            self._changes.note()
         return cancelled
 
     def confirm(self, uid: str, *, actor_id: int) -> Booking:
@@ -449,6 +456,7 @@ class BookingService:
             booking = _host_booking(uow, uid, actor_id)
             confirmed = uow.bookings.update(rules.confirm(booking, now=now))
             uow.commit()
+            self._changes.note()
         return confirmed
 
     def decline(self, uid: str, *, actor_id: int, reason: str | None = None) -> Booking:
@@ -457,6 +465,7 @@ class BookingService:
             booking = _host_booking(uow, uid, actor_id)
             declined = uow.bookings.update(rules.decline(booking, reason=reason, now=now))
             uow.commit()
+            self._changes.note()
         return declined
 
     def mark_absent(
@@ -473,6 +482,7 @@ class BookingService:
             marked = rules.mark_absent(booking, host=host, attendees=dict(attendees or {}), now=now)
             marked = uow.bookings.update(marked)
             uow.commit()
+            self._changes.note()
         return marked
 
     def add_guests(self, uid: str, *, actor_id: int, guests: Sequence[NewGuest]) -> Booking:
@@ -484,6 +494,7 @@ class BookingService:
             added = tuple(_guest(g, first, f"guests.{i}") for i, g in enumerate(guests))
             updated = uow.bookings.update(rules.add_guests(booking, added, now=now))
             uow.commit()
+            self._changes.note()
         return updated
 
     def add_attendee(
@@ -499,6 +510,7 @@ class BookingService:
             added = uow.bookings.add_attendee(uid, dataclasses.replace(attendee, seat_uid=seat))
             booking = uow.bookings.update(dataclasses.replace(_must_get(uow, uid), updated_at=now))
             uow.commit()
+            self._changes.note()
         return booking, added
 
     def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
@@ -507,6 +519,7 @@ class BookingService:
             booking = _host_booking(uow, uid, actor_id)
             updated = uow.bookings.update(rules.relocate(booking, location.strip(), now=now))
             uow.commit()
+            self._changes.note()
         return updated
 
     # -- views (what the API renders) ----------------------------------------------------------

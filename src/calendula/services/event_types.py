@@ -17,6 +17,7 @@ from calendula.domain.errors import Conflict, InvalidInput, NotFound
 from calendula.domain.event_types import EventType
 from calendula.services.ports import UnitOfWork, UnitOfWorkFactory
 from calendula.services.schedules import MAX_ID, owned_schedule
+from calendula.services.slot_cache import CalendarChanges
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,254}$")
 DUPLICATE_SLUG_MESSAGE = "User already has an event type with this slug."
@@ -31,8 +32,11 @@ class OwnedEventTypes:
 
 
 class EventTypeService:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, changes: CalendarChanges | None = None
+    ) -> None:
         self._uow_factory = uow_factory
+        self._changes = changes or CalendarChanges()
 
     def create(self, owner_id: int, event_type: EventType) -> EventType:
         """Store a new event type. Raises `InvalidInput` (slug), `NotFound` (schedule),
@@ -45,6 +49,7 @@ class EventTypeService:
                 dataclasses.replace(event_type, id=None, owner_id=owner_id)
             )
             uow.commit()
+            self._changes.note()
         return created
 
     def get(self, owner_id: int, event_type_id: int) -> EventType:
@@ -90,6 +95,7 @@ class EventTypeService:
             _check_slug_free(uow, owner_id, event_type.slug, event_type.id)
             updated = uow.event_types.update(dataclasses.replace(event_type, owner_id=owner_id))
             uow.commit()
+            self._changes.note()
         return updated
 
     def revise(
@@ -109,6 +115,7 @@ class EventTypeService:
             _check_slug_free(uow, owner_id, revised.slug, current.id)
             updated = uow.event_types.update(revised)
             uow.commit()
+            self._changes.note()
         return updated
 
     def delete(self, owner_id: int, event_type_id: int) -> EventType:
@@ -116,6 +123,7 @@ class EventTypeService:
             event_type = _owned(uow, owner_id, event_type_id)
             uow.event_types.delete(event_type_id)
             uow.commit()
+            self._changes.note()
         return event_type
 
 

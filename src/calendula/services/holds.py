@@ -4,7 +4,7 @@ confirms their details. A hold claims its time exactly like a booking until it e
 Owns: `HoldService`. Raises `ReservationConflict` (Cal.com answers 422) when the time is booked or
 held by someone else. A custom hold length is for the event type's owner only (`Unauthorized`
 without a caller, `Forbidden` for anyone else), as in Cal.com. Every committed change is announced
-to the slot caches (`availability.note_calendar_change`).
+to the slot caches (`CalendarChanges.note`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from calendula.domain.errors import (
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
 from calendula.domain.slots import check_slot
-from calendula.services.availability import MAX_ID, gather_snapshot, note_calendar_change
+from calendula.services.availability import MAX_ID, gather_snapshot
 from calendula.services.ports import BusyTimeSource, Clock, UnitOfWork, UnitOfWorkFactory
+from calendula.services.slot_cache import CalendarChanges
 
 _DAY = timedelta(days=1)
 BOOKED = "Can't reserve a slot if the event is already booked."
@@ -47,11 +48,16 @@ CUSTOM_DURATION_FORBIDDEN = (
 
 class HoldService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, busy_source: BusyTimeSource
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        busy_source: BusyTimeSource,
+        changes: CalendarChanges | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._busy_source = busy_source
+        self._changes = changes or CalendarChanges()
 
     def hold(
         self,
@@ -85,7 +91,7 @@ class HoldService:
             self._ensure_free(uow, event_type, wanted, now)
             hold = _claimed(lambda: uow.holds.add(hold))
             uow.commit()
-        note_calendar_change()
+        self._changes.note()
         return hold
 
     def move(
@@ -122,7 +128,7 @@ class HoldService:
             )
             moved = _claimed(lambda: uow.holds.add(moved))
             uow.commit()
-        note_calendar_change()
+        self._changes.note()
         return moved
 
     def get(self, uid: str) -> SlotHold | None:
@@ -136,14 +142,14 @@ class HoldService:
         with self._uow_factory(write=True) as uow:
             uow.holds.delete(uid)
             uow.commit()
-        note_calendar_change()
+        self._changes.note()
 
     def _ensure_free(
         self, uow: UnitOfWork, event_type: EventType, wanted: Interval, now: datetime
     ) -> None:
         """Refuse unless `wanted` is free: booked (or outside the rules) and held by someone
         else give Cal.com's two different messages."""
-        note_calendar_change()
+        self._changes.note()
         owner = uow.users.get(event_type.owner_id)
         if owner is None:
             raise NotFound(f"Event Type with ID={event_type.id} not found")

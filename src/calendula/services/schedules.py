@@ -13,14 +13,18 @@ from collections.abc import Callable
 from calendula.domain.errors import InvalidState, NotFound
 from calendula.domain.schedules import Schedule, validate_schedule
 from calendula.services.ports import UnitOfWork, UnitOfWorkFactory
+from calendula.services.slot_cache import CalendarChanges
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in storage; a larger one cannot exist (and must not reach SQL)."""
 
 
 class ScheduleService:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, changes: CalendarChanges | None = None
+    ) -> None:
         self._uow_factory = uow_factory
+        self._changes = changes or CalendarChanges()
 
     def create(self, owner_id: int, schedule: Schedule) -> Schedule:
         """Store a new schedule; `is_default=True` makes it the owner's default."""
@@ -35,6 +39,7 @@ class ScheduleService:
             if created.is_default:
                 mark_default(uow, owner_id, created)
             uow.commit()
+            self._changes.note()
         return created
 
     def list(self, owner_id: int) -> list[Schedule]:
@@ -62,6 +67,7 @@ class ScheduleService:
             if updated.is_default and not current.is_default:
                 mark_default(uow, owner_id, updated)
             uow.commit()
+            self._changes.note()
         return updated
 
     def revise(
@@ -88,6 +94,7 @@ class ScheduleService:
             if updated.is_default and not current.is_default:
                 mark_default(uow, owner_id, updated)
             uow.commit()
+            self._changes.note()
         return updated
 
     def delete(self, owner_id: int, schedule_id: int) -> None:
@@ -102,6 +109,7 @@ class ScheduleService:
             if user is not None and user.default_schedule_id == schedule_id:
                 uow.users.update(dataclasses.replace(user, default_schedule_id=None))
             uow.commit()
+            self._changes.note()
 
 
 def owned_schedule(uow: UnitOfWork, owner_id: int, schedule_id: int) -> Schedule:

@@ -31,8 +31,8 @@ from calendula.api.schemas.slots import (
     reservation_output,
 )
 from calendula.domain.slots import group_by_local_date
-from calendula.services.availability import SlotAnswer
 from calendula.services.holds import DEFAULT_HOLD_MINUTES
+from calendula.services.slot_cache import SlotAnswer
 
 SLOTS_VERSION = "2024-09-04"
 
