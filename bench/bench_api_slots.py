@@ -30,26 +30,15 @@ import json
 import os
 import platform
 import random
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
+from _server import postgres_database, rss_mb, server, sqlite_database, wrk
 from calendula import bootstrap
 from calendula.domain.bookings import Attendee
 from calendula.domain.errors import SlotUnavailable
@@ -64,23 +53,6 @@ DAYS = 31
 ZONE = "America/New_York"
 SECONDS = 10
 LATENCY_SECONDS = 5
-ROOT = Path(__file__).resolve().parents[1]
-LOGS: list[str] = []
-"""What each server wrote (stdout and stderr), for inspection after a run."""
-CALENDULA = Path(sys.executable).with_name("calendula")
-
-WRK_REPORT = """
-done = function(summary, latency, requests)
-  io.write(string.format(
-    '{"requests": %d, "seconds": %.6f, "errors": %d, "non2xx": %d, '
-    .. '"p50_ms": %.4f, "p90_ms": %.4f, "p99_ms": %.4f, "max_ms": %.4f}\\n',
-    summary.requests, summary.duration / 1e6,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status,
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000))
-end
-"""
 
 UNCACHED_REQUEST = """
 counter = 0
@@ -89,12 +61,6 @@ request = function()
   return wrk.format("GET", wrk.path .. "&bookingUidToReschedule=bench" .. counter)
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -158,116 +124,7 @@ def book_randomly(container: bootstrap.Container, event_type_id: int, first_day:
     return made
 
 
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    folder = tempfile.mkdtemp(prefix="calendula-bench-")
-    try:
-        yield f"sqlite:///{folder}/bench.db"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    url = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"calendula_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-# -- server and load ---------------------------------------------------------------------------
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "CALENDULA_DATABASE_URL": database_url,
-        "CALENDULA_ENVIRONMENT": "production",
-        "CALENDULA_SECRET_KEY": secrets.token_urlsafe(48),
-        "CALENDULA_RATE_LIMIT_PER_MINUTE": "0",
-        "CALENDULA_LOG_LEVEL": "warning",
-    }
-    # The server writes to a file, not a pipe: a full pipe would stall it.
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [str(CALENDULA), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}", process, log)
-            yield f"http://127.0.0.1:{port}", process.pid
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-            log.seek(0)
-            LOGS.append(log.read().decode(errors="replace"))
-
-
-def wait_until_up(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"calendula serve exited: {log.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("calendula serve did not answer /health within 30 s")
-
-
-def wrk(url: str, connections: int, seconds: int, extra_script: str = "") -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(extra_script + WRK_REPORT)
-    try:
-        result = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--timeout",
-                "5s",
-                "-H",
-                "cal-api-version: 2024-09-04",
-                "-s",
-                script.name,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 30,
-            check=True,
-        )
-    finally:
-        os.unlink(script.name)
-    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    report["rps"] = round(report["requests"] / report["seconds"], 1)
-    return {k: round(v, 3) if isinstance(v, float) else v for k, v in report.items()}
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError("no VmRSS")
+# -- load ------------------------------------------------------------------------------------
 
 
 def check_answer(url: str) -> int:

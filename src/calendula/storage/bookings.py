@@ -8,17 +8,22 @@ of it stays and the unit of work remains usable. Never commits: the unit of work
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Insert, Select, Table, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from calendula.domain.bookings import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
 from calendula.domain.errors import NotFound
 from calendula.domain.intervals import Interval
-from calendula.services.ports import BookingFilter, BookingPage
+from calendula.services.ports import BookingFilter, BookingPage, BusyRow
 from calendula.storage.booking_search import search_conditions, search_ordering
+from calendula.storage.busy import busy_rows
 from calendula.storage.claims import claim, claimed_owner_ids, sync_claims
 from calendula.storage.integrity import guarded
 from calendula.storage.tables import AttendeeRow, BookingHostRow, BookingRow
@@ -35,16 +40,29 @@ class SqlBookingRepository:
         self._session = session
 
     def add(self, booking: Booking) -> Booking:
-        row = BookingRow()
-        _booking_to_row(booking, row)
-        row.hosts = _host_rows(booking.host_ids)
-        row.attendees = [_attendee_to_row(a, AttendeeRow()) for a in booking.attendees]
+        # Bulk INSERT statements, not a unit-of-work flush: the booking path's hottest write
+        # (one statement per table, no ORM objects to track).
+        values = _booking_values(booking)
+        values["metadata"] = values.pop("metadata_")  # the column's name
         with guarded(self._session, _BOOKING_UNIQUE):
-            self._session.add(row)
-            self._session.flush()
+            booking_id = self._session.execute(_insert_booking(), values).scalar_one()
+            hosts = [
+                {"booking_id": booking_id, "user_id": h, "position": i}
+                for i, h in enumerate(booking.host_ids)
+            ]
+            self._session.execute(_insert_hosts(), hosts)
+            attendee_ids = self._insert_attendees(booking_id, booking.attendees)
             if booking.blocks_time:
-                claim(self._session, booking.host_ids, booking.blocked, booking_id=row.id)
-        return _booking_from_row(row)
+                claim(self._session, booking.host_ids, booking.blocked, booking_id=booking_id)
+        pairs = zip(booking.attendees, attendee_ids, strict=True)
+        attendees = tuple(dataclasses.replace(a, id=i) for a, i in pairs)
+        return dataclasses.replace(booking, id=booking_id, attendees=attendees)
+
+    def _insert_attendees(self, booking_id: int, attendees: Sequence[Attendee]) -> list[int]:
+        if not attendees:
+            return []
+        rows = [{"booking_id": booking_id, **_attendee_values(a)} for a in attendees]
+        return list(self._session.scalars(_insert_attendee_rows(), rows))
 
     def get_by_uid(self, uid: str, *, for_update: bool = False) -> Booking | None:
         query = _select_bookings().where(BookingRow.uid == uid)
@@ -92,6 +110,16 @@ class SqlBookingRepository:
         rows = self._session.scalars(query.order_by(BookingRow.start_at, BookingRow.id))
         return [_booking_from_row(row) for row in rows]
 
+    def busy_for(
+        self,
+        host_ids: Sequence[int],
+        window: Interval,
+        now: datetime,
+        *,
+        seated_event_type_id: int | None = None,
+    ) -> list[BusyRow]:
+        return busy_rows(self._session, host_ids, window, now, seated_event_type_id)
+
     def list_for_event_type(
         self, event_type_id: int, window: Interval, *, active_only: bool = True
     ) -> list[Booking]:
@@ -125,6 +153,26 @@ class SqlBookingRepository:
         sync_claims(self._session, booking.host_ids, blocked, booking_id=booking_id)
 
 
+# The inserts of `add`, built once (Core statements on the tables: no ORM bookkeeping).
+
+
+@cache
+def _insert_booking() -> ReturningInsert[int]:
+    table = cast(Table, BookingRow.__table__)
+    return insert(table).returning(table.c.id)
+
+
+@cache
+def _insert_hosts() -> Insert:
+    return insert(cast(Table, BookingHostRow.__table__))
+
+
+@cache
+def _insert_attendee_rows() -> ReturningInsert[int]:
+    table = cast(Table, AttendeeRow.__table__)
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
 def _select_bookings() -> Select[BookingRow]:
     # populate_existing: reads reflect the database even for rows loaded earlier in the session.
     return select(BookingRow).execution_options(populate_existing=True)
@@ -147,34 +195,42 @@ def _merge_attendees(row: BookingRow, attendees: Sequence[Attendee]) -> list[Att
 
 
 def _booking_to_row(b: Booking, row: BookingRow) -> None:
-    row.uid = b.uid
-    row.ics_uid = b.ics_uid
-    row.event_type_id = b.event_type_id
-    row.owner_id = b.owner_id
-    row.title = b.title
-    row.description = b.description
-    row.start_at = b.start
-    row.end_at = b.end
-    row.status = b.status.value
-    row.before_buffer_minutes = b.before_buffer_minutes
-    row.after_buffer_minutes = b.after_buffer_minutes
-    row.seats_total = b.seats_total
-    row.location = b.location
-    row.responses = dict(b.responses)
-    row.metadata_ = dict(b.metadata)
-    row.guests = list(b.guests)
-    row.cancellation_reason = b.cancellation_reason
-    row.cancelled_by = b.cancelled_by
-    row.rejection_reason = b.rejection_reason
-    row.rescheduling_reason = b.rescheduling_reason
-    row.rescheduled_by = b.rescheduled_by
-    row.rescheduled_from_uid = b.rescheduled_from_uid
-    row.rescheduled_to_uid = b.rescheduled_to_uid
-    row.absent_host = b.absent_host
-    row.idempotency_key = b.idempotency_key
-    row.blocks_when_pending = b.blocks_when_pending
-    row.created_at = b.created_at
-    row.updated_at = b.updated_at
+    for key, value in _booking_values(b).items():
+        setattr(row, key, value)
+
+
+def _booking_values(b: Booking) -> dict[str, Any]:
+    """The `BookingRow` attributes of `b` (hosts and attendees are rows of their own)."""
+    return {
+        "uid": b.uid,
+        "ics_uid": b.ics_uid,
+        "event_type_id": b.event_type_id,
+        "owner_id": b.owner_id,
+        "title": b.title,
+        "description": b.description,
+        "start_at": b.start,
+        "end_at": b.end,
+        "status": b.status.value,
+        "before_buffer_minutes": b.before_buffer_minutes,
+        "after_buffer_minutes": b.after_buffer_minutes,
+        "seats_total": b.seats_total,
+        "location": b.location,
+        "responses": dict(b.responses),
+        "metadata_": dict(b.metadata),
+        "guests": list(b.guests),
+        "cancellation_reason": b.cancellation_reason,
+        "cancelled_by": b.cancelled_by,
+        "rejection_reason": b.rejection_reason,
+        "rescheduling_reason": b.rescheduling_reason,
+        "rescheduled_by": b.rescheduled_by,
+        "rescheduled_from_uid": b.rescheduled_from_uid,
+        "rescheduled_to_uid": b.rescheduled_to_uid,
+        "absent_host": b.absent_host,
+        "idempotency_key": b.idempotency_key,
+        "blocks_when_pending": b.blocks_when_pending,
+        "created_at": b.created_at,
+        "updated_at": b.updated_at,
+    }
 
 
 def _booking_from_row(row: BookingRow) -> Booking:
@@ -213,14 +269,21 @@ def _booking_from_row(row: BookingRow) -> Booking:
 
 
 def _attendee_to_row(a: Attendee, row: AttendeeRow) -> AttendeeRow:
-    row.name = a.name
-    row.email = a.email
-    row.time_zone = a.time_zone
-    row.language = a.language
-    row.phone_number = a.phone_number
-    row.absent = a.absent
-    row.seat_uid = a.seat_uid
+    for key, value in _attendee_values(a).items():
+        setattr(row, key, value)
     return row
+
+
+def _attendee_values(a: Attendee) -> dict[str, Any]:
+    return {
+        "name": a.name,
+        "email": a.email,
+        "time_zone": a.time_zone,
+        "language": a.language,
+        "phone_number": a.phone_number,
+        "absent": a.absent,
+        "seat_uid": a.seat_uid,
+    }
 
 
 def _attendee_from_row(row: AttendeeRow) -> Attendee:

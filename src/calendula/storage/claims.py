@@ -14,8 +14,20 @@ Claims must be made in a write unit of work; anything else is a programming erro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, delete, exists, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from calendula.domain.errors import SlotUnavailable
@@ -53,7 +65,7 @@ def claim(
         }
         for host_id in host_ids
     ]
-    session.execute(insert(TimeBlockRow), rows)
+    session.execute(_insert_claims(), rows)
 
 
 def release(session: Session, *, booking_id: int | None = None, hold_id: int | None = None) -> None:
@@ -88,7 +100,28 @@ def claimed_owner_ids(
 
 
 def _is_taken(session: Session, host_ids: Sequence[int], blocked: Interval) -> bool:
-    return bool(session.scalar(select(exists().where(_overlapping(host_ids, blocked)))))
+    parameters = {"host_ids": list(host_ids), "start": blocked.start, "end": blocked.end}
+    return bool(session.scalar(_any_overlapping(), parameters))
+
+
+# Statements of the booking path, built once (their values are bound per call).
+
+
+@cache
+def _insert_claims() -> Insert:
+    return insert(cast(Table, TimeBlockRow.__table__))
+
+
+@cache
+def _any_overlapping() -> Select[bool]:
+    block = TimeBlockRow.__table__.c
+    return select(
+        exists().where(
+            block.host_id.in_(bindparam("host_ids", expanding=True)),
+            block.end_at > bindparam("start"),
+            block.start_at < bindparam("end"),
+        )
+    )
 
 
 def _overlapping(host_ids: Sequence[int], window: Interval) -> ColumnElement[bool]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Delete, Select, Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from calendula.domain.bookings import SlotHold
@@ -19,7 +21,7 @@ from calendula.domain.errors import NotFound
 from calendula.domain.intervals import Interval
 from calendula.storage.claims import claim, claimed_owner_ids, sync_claims
 from calendula.storage.integrity import guarded
-from calendula.storage.tables import SlotHoldHostRow, SlotHoldRow
+from calendula.storage.tables import SlotHoldHostRow, SlotHoldRow, TimeBlockRow
 
 _HOLD_UNIQUE = {"uq_slot_holds_uid": "uid"}
 
@@ -72,18 +74,31 @@ class SqlHoldRepository:
     def purge_expired(self, host_ids: Sequence[int], window: Interval, now: datetime) -> int:
         if not host_ids:
             return 0
-        claimed = claimed_owner_ids(host_ids, window, bookings=False)
-        expired = list(
-            self._session.scalars(
-                select(SlotHoldRow.id).where(
-                    SlotHoldRow.id.in_(claimed), SlotHoldRow.expires_at <= now
-                )
-            )
-        )
-        if expired:
-            # ON DELETE CASCADE removes their hosts and claims.
-            self._session.execute(delete(SlotHoldRow).where(SlotHoldRow.id.in_(expired)))
-        return len(expired)
+        parameters = {
+            "host_ids": list(host_ids),
+            "window_start": window.start,
+            "window_end": window.end,
+            "now": now,
+        }
+        # One DELETE (the booking path runs it every time); ON DELETE CASCADE removes the
+        # holds' hosts and claims.
+        result = self._session.execute(_delete_expired(), parameters)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@cache
+def _delete_expired() -> Delete:
+    """Expired holds with a claim of the hosts overlapping the window (built once)."""
+    block, hold = TimeBlockRow.__table__.c, SlotHoldRow.__table__.c
+    claimed = select(block.hold_id).where(
+        block.host_id.in_(bindparam("host_ids", expanding=True)),
+        block.end_at > bindparam("window_start"),
+        block.start_at < bindparam("window_end"),
+        block.hold_id.is_not(None),
+    )
+    return delete(cast(Table, SlotHoldRow.__table__)).where(
+        hold.id.in_(claimed), hold.expires_at <= bindparam("now")
+    )
 
 
 def _select_holds() -> Select[SlotHoldRow]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import time
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from calendula.domain.errors import InvalidInput, NotFound
 from calendula.domain.schedules import DateOverride, Schedule, TimeRange, Weekday, WeeklyHours
@@ -33,7 +33,9 @@ class SqlScheduleRepository:
         return _schedule_from_row(row)
 
     def get(self, schedule_id: int) -> Schedule | None:
-        row = self._session.get(ScheduleRow, schedule_id)
+        # Two queries, not three: the weekly hours (a handful) joined, the overrides (possibly
+        # hundreds) selected apart. Every slot query and booking re-check reads a schedule.
+        row = self._session.get(ScheduleRow, schedule_id, options=[joinedload(ScheduleRow.hours)])
         return None if row is None else _schedule_from_row(row)
 
     def list_for_owner(self, owner_id: int) -> list[Schedule]:
