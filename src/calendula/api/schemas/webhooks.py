@@ -1,0 +1,115 @@
+"""`/v2/webhooks` and `/v2/event-types/{eventTypeId}/webhooks`: bodies in, Cal.com's
+`UserWebhookOutputDto` / `EventTypeWebhookOutputDto` out.
+
+Owns: `CreateWebhookInput` (Cal.com's `CreateWebhookInputDto`: `subscriberUrl`, `triggers`,
+`active` required), `UpdateWebhookInput` (every field optional; `payloadTemplate: null` and
+`secret: null` remove them, other nulls change nothing), `WebhooksQuery` (`take` 1-250, default
+250; `skip`), and the output mappers.
+
+Output: `id` (a UUID string, as Cal.com's runtime; its published schema says number),
+`userId` or `eventTypeId`, `subscriberUrl`, `triggers`, `active`, `payloadTemplate` (`null`
+without one, as Cal.com's database NULL). The secret is never returned: Cal.com's schema makes
+it optional and Calendula keeps it write-only. Field rules (URL, trigger names, sizes) are the
+domain's, so their refusals name the API field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic.alias_generators import to_camel
+
+from calendula.domain.webhooks import WEBHOOK_VERSION, Webhook
+from calendula.services.webhooks import KEEP, NewWebhook, WebhookPatch
+
+MAX_TAKE = 250
+MAX_INT = 2**31 - 1
+MAX_TRIGGERS = 100
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Url = Annotated[Text, Field(min_length=1)]
+Triggers = Annotated[list[Text], Field(max_length=MAX_TRIGGERS)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class CreateWebhookInput(_Input):
+    subscriber_url: Url
+    triggers: Triggers
+    active: StrictBool
+    payload_template: Text | None = None
+    secret: Text | None = None
+    version: Text | None = None
+
+    def to_new(self) -> NewWebhook:
+        return NewWebhook(
+            subscriber_url=self.subscriber_url,
+            triggers=self.triggers,
+            active=self.active,
+            payload_template=self.payload_template or None,
+            secret=self.secret or None,
+            version=self.version or WEBHOOK_VERSION,
+        )
+
+
+class UpdateWebhookInput(_Input):
+    subscriber_url: Url | None = None
+    triggers: Triggers | None = None
+    active: StrictBool | None = None
+    payload_template: Text | None = None
+    secret: Text | None = None
+    version: Text | None = None
+
+    def to_patch(self) -> WebhookPatch:
+        sent = self.model_fields_set
+        return WebhookPatch(
+            subscriber_url=self.subscriber_url,
+            triggers=self.triggers,
+            active=self.active,
+            payload_template=(self.payload_template or None)
+            if "payload_template" in sent
+            else KEEP,
+            secret=(self.secret or None) if "secret" in sent else KEEP,
+            version=self.version,
+        )
+
+
+class WebhooksQuery(_Input):
+    take: int = Field(default=MAX_TAKE, ge=1, le=MAX_TAKE)
+    skip: int = Field(default=0, ge=0, le=MAX_INT)
+
+
+def _output(webhook: Webhook, owner: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": webhook.id,
+        **owner,
+        "subscriberUrl": webhook.subscriber_url,
+        "triggers": [t.value for t in webhook.triggers],
+        "active": webhook.active,
+        "payloadTemplate": webhook.payload_template,
+    }
+
+
+def user_webhook_output(webhook: Webhook) -> dict[str, Any]:
+    """`UserWebhookOutputDto`, without the secret."""
+    return _output(webhook, {"userId": webhook.owner_id})
+
+
+def event_type_webhook_output(webhook: Webhook) -> dict[str, Any]:
+    """`EventTypeWebhookOutputDto`, without the secret."""
+    return _output(webhook, {"eventTypeId": webhook.event_type_id})
+
+
+def deleted_count_output(count: int) -> str:
+    """What Cal.com answers for deleting all webhooks of an event type."""
+    return f"{count} webhooks deleted"
