@@ -15,8 +15,11 @@ Databases (each test gets a clean, fully migrated database):
 - `uow_factory`: `calendula.storage.SqlUnitOfWorkFactory(engine)`; call it as
   `uow_factory(write=True)` for a unit of work that writes.
 - `clock`: a `SettableClock` at Monday 2 March 2026 08:00 UTC (`.current`, `.advance()`).
-- `container`: `bootstrap.build(...)` over `database_url` with that clock; `host`: a New York
-  host with a 30-minute event type (`make_host(container, username, **event_type_fields)`).
+- `container`: `bootstrap.build(...)` over `database_url` with that clock and `resolver`; `host`:
+  a New York host with a 30-minute event type (`make_host(container, username, **fields)`).
+- `resolver`: the `FakeResolver` (tests/factories.py) the container resolves webhook hosts with:
+  no DNS in tests; every name is public unless a test maps it (`resolver.addresses[name] = [...]`).
+  Private webhook targets stay refused (the default setting).
 
 Domain values: plain functions in `tests/factories.py` (`make_user`, `make_api_key`,
 `make_schedule`, `make_override`, `make_event_type`, `make_attendee`, `make_booking`, `make_hold`,
@@ -41,7 +44,7 @@ from calendula import bootstrap
 from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
 from calendula.storage.tables import Base
-from factories import MONDAY, Host, SettableClock, make_host
+from factories import MONDAY, FakeResolver, Host, SettableClock, make_host
 
 POSTGRES_URL_ENV = "CALENDULA_TEST_DATABASE_URL"
 
@@ -115,14 +118,21 @@ def clock() -> SettableClock:
 
 
 @pytest.fixture
-def container(database_url: str, clock: SettableClock) -> Iterator[bootstrap.Container]:
+def resolver() -> FakeResolver:
+    return FakeResolver()
+
+
+@pytest.fixture
+def container(
+    database_url: str, clock: SettableClock, resolver: FakeResolver
+) -> Iterator[bootstrap.Container]:
     settings = Settings(
         database_url=database_url,
         environment="test",
         secret_key="x" * 40,
         rate_limit_per_minute=0,  # tests of the limit build their own app
     )
-    built = bootstrap.build(settings, clock=clock)
+    built = bootstrap.build(settings, clock=clock, resolver=resolver)
     yield built
     built.close()
 

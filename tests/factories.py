@@ -183,3 +183,25 @@ def make_host(
         EventType(id=None, owner_id=user.id, **fields),  # type: ignore[arg-type]
     )
     return Host(user, event_type)
+
+
+class FakeResolver:
+    """A `HostResolver` double: a name in `addresses` resolves to those addresses, `localhost`
+    to loopback, a `.invalid` name to nothing, any other name to one public address
+    (`PUBLIC_ADDRESS`). `asked` records every name resolved."""
+
+    PUBLIC_ADDRESS = "93.184.215.14"
+
+    def __init__(self, addresses: dict[str, list[str]] | None = None) -> None:
+        self.addresses = dict(addresses or {})
+        self.asked: list[str] = []
+
+    def resolve(self, host: str) -> list[str]:
+        self.asked.append(host)
+        if host in self.addresses:
+            return list(self.addresses[host])
+        if host == "localhost":
+            return ["127.0.0.1", "::1"]
+        if host.endswith(".invalid"):
+            return []
+        return [self.PUBLIC_ADDRESS]

@@ -11,14 +11,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from calendula.integrations.counters import MemoryCounter, RedisCounter
+from calendula.integrations.host_resolver import SystemResolver
+from calendula.integrations.secret_box import FernetSecretBox
 from calendula.services.accounts import AccountService
 from calendula.services.availability import AvailabilityService, NoCalendars
 from calendula.services.booking import BookingService
 from calendula.services.event_types import EventTypeService
 from calendula.services.holds import HoldService
-from calendula.services.ports import BusyTimeSource, Clock, RateCounter, UnitOfWorkFactory
+from calendula.services.ports import (
+    BusyTimeSource,
+    Clock,
+    HostResolver,
+    RateCounter,
+    UnitOfWorkFactory,
+)
 from calendula.services.schedules import ScheduleService
 from calendula.services.slot_cache import CalendarChanges
+from calendula.services.webhooks import WebhookService
 from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
 
@@ -41,6 +50,7 @@ class Container:
     availability: AvailabilityService
     bookings: BookingService
     holds: HoldService
+    webhooks: WebhookService
     rate_counter: RateCounter
     changes: CalendarChanges
     _dispose: object
@@ -70,8 +80,10 @@ def build(
     *,
     clock: Clock | None = None,
     busy_source: BusyTimeSource | None = None,
+    resolver: HostResolver | None = None,
 ) -> Container:
-    """Wire Calendula for `settings` (read from the environment when None)."""
+    """Wire Calendula for `settings` (read from the environment when None). `resolver`
+    answers webhook host names (default: the system resolver)."""
     settings = settings or Settings()
     _ensure_sqlite_folder(settings)
     engine = create_engine_for(settings.database_url)
@@ -89,6 +101,13 @@ def build(
         availability=AvailabilityService(uow_factory, clock, busy, changes=changes),
         bookings=BookingService(uow_factory, clock, busy, changes=changes),
         holds=HoldService(uow_factory, clock, busy, changes),
+        webhooks=WebhookService(
+            uow_factory,
+            clock,
+            resolver or SystemResolver(),
+            FernetSecretBox(settings.secret_key),
+            allow_private_targets=settings.webhook_allow_private_targets,
+        ),
         rate_counter=RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
         changes=changes,
         _dispose=engine,

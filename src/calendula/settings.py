@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         "Redis so several server processes count together; else counted in each process.",
     )
 
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Allow webhook subscriber URLs on private, loopback and link-local "
+        "addresses (an intranet receiver). Off by default: such URLs are refused (SSRF).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

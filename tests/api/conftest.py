@@ -90,7 +90,9 @@ def correct_published_defects(spec: dict[str, Any]) -> dict[str, Any]:
       documented `null` never validates (`nullable` beside a non-nullable `allOf`);
     - bookings: `rating` is `number | null` (the database NULL); `currentPage` is 0 for an
       empty list by Cal.com's own formula (§1.5); calendar links' `status` is the string
-      "success" like every envelope, not an object.
+      "success" like every envelope, not an object;
+    - webhooks: `id` is a UUID string at runtime, not a number (§10.4); `payloadTemplate` is
+      `null` for a webhook without a template (the database NULL), not always a string.
     """
     fixed = copy.deepcopy(spec)
     schemas = fixed["components"]["schemas"]
@@ -113,6 +115,10 @@ def correct_published_defects(spec: dict[str, Any]) -> dict[str, Any]:
             rating["nullable"] = True
     schemas["PaginationMetaDto"]["properties"]["currentPage"]["minimum"] = 0
     schemas["CalendarLinksOutput_2024_08_13"]["properties"]["status"] = {"type": "string"}
+    for name in ("UserWebhookOutputDto", "EventTypeWebhookOutputDto"):
+        webhook = schemas[name]["properties"]
+        webhook["id"] = {"type": "string", "format": "uuid"}
+        webhook["payloadTemplate"] = {"type": "string", "nullable": True}
     return fixed
 
 

@@ -265,6 +265,38 @@ def test_input_the_database_would_refuse_is_a_400_not_a_500(api, host, change):
     assert response.status_code == 400, response.text
 
 
+# Found by tests/api/test_fuzz.py: year 1 with a positive offset (or 9999 with a negative one)
+# leaves `datetime`'s range once converted to UTC; create, the legacy create and the list's
+# filters raised OverflowError (a 500). The year is now checked on the value as sent.
+OUT_OF_RANGE = ("0001-01-01T00:00:00+00:01", "9999-12-31T23:59:00-01:00")
+
+
+@pytest.mark.parametrize("start", OUT_OF_RANGE)
+def test_a_start_outside_the_supported_years_is_a_400_naming_it(api, host, start):
+    body = {"start": start, "eventTypeId": host.event_type.id, "attendee": ATTENDEE}
+    response = api.post("/v2/bookings", version=V, json=body)
+    assert response.status_code == 400, response.text
+    assert error_of(response)["details"]["field"] == "start"
+    legacy = {
+        "start": start,
+        "eventTypeId": host.event_type.id,
+        "timeZone": "UTC",
+        "responses": {"name": "Grace", "email": "grace@example.com"},
+    }
+    response = api.post("/v2/bookings", json=legacy)
+    assert response.status_code == 400, response.text
+    assert error_of(response)["details"]["field"] == "start"
+
+
+@pytest.mark.parametrize("name", ["afterStart", "beforeEnd", "afterCreatedAt", "beforeUpdatedAt"])
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_list_filters_outside_the_supported_years_are_400s_naming_them(api, demo_key, name, value):
+    _, key = demo_key
+    response = api.get("/v2/bookings", version=V, key=key, params={name: value})
+    assert response.status_code == 400, response.text
+    assert error_of(response)["details"]["field"] == name
+
+
 def test_a_lone_surrogate_is_a_400_not_a_500(api, host):
     text = json.dumps({"start": iso(TUESDAY_10), "eventTypeId": host.event_type.id})
     raw = text[:-1] + ', "attendee": {"name": "a\\ud800", "email": "a@example.com", '

@@ -106,6 +106,16 @@ def test_reschedule_links_both_ways(api, keyed, calcom):
     assert new["uid"] in error_of(again)["message"]
 
 
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:00-01:00"])
+def test_reschedule_outside_the_supported_years_is_a_400_not_a_500(api, keyed, start):
+    """Found by tests/api/test_fuzz.py (an OverflowError on the way to UTC was a 500)."""
+    _, _, uid = keyed
+    response = api.post(f"/v2/bookings/{uid}/reschedule", version=V, json={"start": start})
+    assert response.status_code == 400, response.text
+    assert error_of(response)["details"]["field"] == "start"
+    assert api.get(f"/v2/bookings/{uid}", version=V).json()["data"]["status"] == "accepted"
+
+
 def test_reschedule_onto_a_taken_time_is_409_and_keeps_the_old_booking(api, keyed):
     host, _, uid = keyed
     other = booked(

@@ -327,6 +327,20 @@ def test_two_users_may_use_the_same_slug(api, demo_key, container):
         ({"recurrence": {"interval": 1, "occurrences": 4, "frequency": "weekly"}}, "recurrence"),
         ({"minLengthInMinutes": 60, "maxLengthInMinutes": 30}, "minLengthInMinutes"),
         ({"maxLengthInMinutes": 0}, "maxLengthInMinutes"),
+        # Found by tests/api/test_fuzz.py: accepted, these made every slots query and booking
+        # of the event type a 500 (OverflowError) or a near-endless loop (business days).
+        ({"maxLengthInMinutes": 2**31 - 1}, "maxLengthInMinutes"),
+        ({"lengthInMinutesOptions": [30, 1441]}, "lengthInMinutesOptions"),
+        ({"beforeEventBuffer": 2**31 - 1}, "beforeEventBuffer"),
+        ({"afterEventBuffer": 2**31 - 1}, "afterEventBuffer"),
+        ({"slotInterval": 2**31 - 1}, "slotInterval"),
+        ({"minimumBookingNotice": 2**31 - 1}, "minimumBookingNotice"),
+        ({"bookingWindow": {"type": "calendarDays", "value": 2**31 - 1}}, "bookingWindow.value"),
+        ({"bookingWindow": {"type": "businessDays", "value": 100_000}}, "bookingWindow.value"),
+        (
+            {"bookingWindow": {"type": "range", "value": ["0001-01-01", "9999-12-31"]}},
+            "bookingWindow.value",
+        ),
     ],
 )
 def test_create_rejects_bad_input_with_400_naming_the_field(api, demo_key, fields, field):

@@ -201,12 +201,18 @@ def test_slot_duration_needs_an_event_type_with_several_lengths(api, container, 
         ({"eventTypeId": 1, "slotStart": "tomorrow"}, "slotStart"),
         ({"eventTypeId": 1, "slotStart": SLOT, "slotDuration": 0}, "slotDuration"),
         ({"eventTypeId": 1, "slotStart": SLOT, "reservationDuration": -5}, "reservationDuration"),
+        # Found by tests/api/test_fuzz.py: out of `datetime`'s range once converted to UTC, these
+        # raised OverflowError inside the body's validation (a 500, on POST and PATCH).
+        ({"eventTypeId": 1, "slotStart": "0001-01-01T00:00:00+00:01"}, "slotStart"),
+        ({"eventTypeId": 1, "slotStart": "9999-12-31T23:59:00-01:00"}, "slotStart"),
     ],
 )
 def test_bad_bodies_are_400s_naming_the_field(api, host, body, field):
     response = api.post("/v2/slots/reservations", json=body, version=V)
     result = assert_error(response, 400, "BadRequestException")
     assert result["error"]["details"]["field"] == field
+    moved = api.patch("/v2/slots/reservations/any-uid", json=body, version=V)
+    assert assert_error(moved, 400, "BadRequestException")["error"]["details"]["field"] == field
 
 
 def test_a_past_slot_cannot_be_reserved(api, host):
@@ -265,6 +271,17 @@ def test_legacy_reserve_returns_the_uid_and_selected_slot_releases_it(api, host)
     assert released.status_code == 200
     assert released.json() == {"status": "success"}
     assert "2026-03-03T15:00:00.000Z" in slot_starts(api, host.event_type.id)
+
+
+def test_legacy_reserve_refuses_instants_outside_the_supported_years(api, host):
+    body = {
+        "eventTypeId": host.event_type.id,
+        "slotUtcStartDate": "9999-12-31T23:59:00-01:00",
+        "slotUtcEndDate": "2026-03-03T15:30:00.000Z",
+    }
+    response = api.post("/v2/slots/reserve", json=body)
+    result = assert_error(response, 400, "BadRequestException")
+    assert result["error"]["details"]["field"] == "slotUtcStartDate"
 
 
 def test_legacy_reserve_is_not_served_to_the_2024_09_04_version(api, host):

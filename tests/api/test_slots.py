@@ -14,7 +14,15 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from calendula.domain.bookings import Attendee
-from calendula.domain.event_types import EventType, Seats
+from calendula.domain.event_types import (
+    MAX_LENGTH_MINUTES,
+    MAX_SETTING_MINUTES,
+    MAX_WINDOW_DAYS,
+    BookingWindow,
+    EventType,
+    Seats,
+    WindowKind,
+)
 from calendula.services.booking import NewBooking
 from factories import make_host
 
@@ -320,6 +328,10 @@ def test_an_end_before_the_start_is_an_invalid_time_range(api, host):
         ("start=2026-03-03&end=2026-03-03&duration=abc", "duration"),
         ("start=2026-03-03&end=2026-03-03&duration=-30", "duration"),
         ("start=2026-03-03&end=2026-03-03&format=list", "format"),
+        # Found by tests/api/test_fuzz.py: year 1 plus an offset overflowed on the way to UTC
+        # (a 500); the year is now checked on the value as sent.
+        ("start=0001-01-01T00:00:00%2B00:01&end=2026-03-03", "start"),
+        ("start=2026-03-03&end=9999-12-31T23:59:59-01:00", "end"),
     ],
 )
 def test_bad_query_values_are_400s_naming_the_parameter(api, host, query, field):
@@ -421,6 +433,40 @@ def test_legacy_slots_are_not_served_to_the_2024_09_04_version(api, host):
         version=V,
     )
     assert_error(response, 404, "NotFoundException", "Cannot GET /v2/slots/available")
+
+
+def test_legacy_instants_outside_the_supported_years_are_400s_not_500s(api, host):
+    response = api.get(
+        f"/v2/slots/available?eventTypeId={host.event_type.id}"
+        "&startTime=0001-01-01T00:00:00%2B00:01&endTime=2026-03-04"
+    )
+    body = assert_error(response, 400, "BadRequestException")
+    assert body["error"]["details"]["field"] == "startTime"
+
+
+def test_the_largest_allowed_event_type_settings_still_answer_slots_and_bookings(api, container):
+    """The bounds that refuse overflowing settings (test_event_types.py) are enough: at the
+    bounds, slots and booking keep their date arithmetic in range."""
+    host = make_host(
+        container,
+        "max",
+        before_buffer_minutes=MAX_SETTING_MINUTES,
+        after_buffer_minutes=MAX_SETTING_MINUTES,
+        booking_window=BookingWindow(WindowKind.BUSINESS_DAYS, days=MAX_WINDOW_DAYS),
+        min_length_minutes=1,
+        max_length_minutes=MAX_LENGTH_MINUTES,
+    )
+    for query in (f"start={TUESDAY}&end={TUESDAY}", "start=1900-01-01&end=1900-01-02"):
+        response = slots(api, f"eventTypeId={host.event_type.id}&{query}")
+        assert response.status_code == 200, response.text
+    booking = {
+        "start": "2026-03-03T15:00:00Z",
+        "eventTypeId": host.event_type.id,
+        "lengthInMinutes": MAX_LENGTH_MINUTES,
+        "attendee": {"name": "Grace", "email": "grace@example.com", "timeZone": "UTC"},
+    }
+    response = api.post("/v2/bookings", version="2024-08-13", json=booking)
+    assert response.status_code in (201, 409), response.text
 
 
 def test_legacy_errors_name_the_legacy_parameters(api, host):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from domain_factories import event_type
 
 from calendula.domain.errors import InvalidInput
 from calendula.domain.event_types import (
+    MAX_SETTING_MINUTES,
+    MAX_WINDOW_DAYS,
     BookingWindow,
     PeriodLimits,
     Seats,
@@ -35,6 +38,34 @@ from calendula.domain.event_types import (
         ({"booking_limits_duration": PeriodLimits(week=-1)}, "bookingLimitsDuration.week"),
         ({"slug": " "}, "slug"),
         ({"title": ""}, "title"),
+        # bounds that keep the slot engine's date arithmetic in range (found by fuzzing)
+        ({"before_buffer_minutes": MAX_SETTING_MINUTES + 1}, "beforeEventBuffer"),
+        ({"after_buffer_minutes": MAX_SETTING_MINUTES + 1}, "afterEventBuffer"),
+        ({"minimum_notice_minutes": MAX_SETTING_MINUTES + 1}, "minimumBookingNotice"),
+        ({"slot_interval_minutes": MAX_SETTING_MINUTES + 1}, "slotInterval"),
+        ({"length_options": (30, 1441)}, "lengthInMinutesOptions"),
+        ({"min_length_minutes": 1441}, "minLengthInMinutes"),
+        ({"max_length_minutes": 1441}, "maxLengthInMinutes"),
+        (
+            {"booking_window": BookingWindow(WindowKind.BUSINESS_DAYS, days=MAX_WINDOW_DAYS + 1)},
+            "bookingWindow.value",
+        ),
+        (
+            {
+                "booking_window": BookingWindow(
+                    WindowKind.RANGE, start_date=date(1, 1, 1), end_date=date(2026, 1, 1)
+                )
+            },
+            "bookingWindow.value",
+        ),
+        (
+            {
+                "booking_window": BookingWindow(
+                    WindowKind.RANGE, start_date=date(2026, 1, 1), end_date=date(9999, 12, 31)
+                )
+            },
+            "bookingWindow.value",
+        ),
     ],
 )
 def test_event_type_validation_names_the_field(changes: dict[str, Any], field: str) -> None:

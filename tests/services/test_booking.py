@@ -156,6 +156,22 @@ def test_reschedule_links_both_ways_and_keeps_the_ics_uid(container, host):
     assert book(container, host, attendee=dataclasses.replace(GUEST, email="x@example.com"))
 
 
+def test_only_the_owner_itself_skips_confirmation_when_rescheduling(container):
+    host = make_host(container, "pat", confirmation=ConfirmationPolicy())
+    pending = book(container, host)
+    later = TUESDAY_10 + timedelta(hours=1)
+    claimed = container.bookings.reschedule(pending.uid, later, by="pat@example.com")
+    assert claimed.status is BookingStatus.PENDING  # an email alone proves nothing
+    owner = container.bookings.reschedule(
+        claimed.uid, TUESDAY_10, by="pat@example.com", actor_id=host.user.id
+    )
+    assert owner.status is BookingStatus.ACCEPTED
+    attendee = container.bookings.reschedule(
+        owner.uid, later, by="grace@example.com", actor_id=host.user.id
+    )
+    assert attendee.status is BookingStatus.PENDING  # the owner, acting for the attendee
+
+
 def test_reschedule_may_move_within_its_own_old_time(container, host):
     old = book(container, host)
     moved = container.bookings.reschedule(old.uid, TUESDAY_10 + timedelta(minutes=15))

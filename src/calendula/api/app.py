@@ -1,7 +1,9 @@
 """The ASGI application.
 
 Owns: `create_app` (routes over a built `Container`) and `app_factory` (for uvicorn, which
-builds the container from the environment in each worker process).
+builds the container from the environment in each worker process). The interactive docs
+(`/docs`, `/redoc`) serve their scripts and styles from this server (no CDN), so they work
+offline; the OpenAPI document is described in `api/openapi.py`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from calendula import __version__
 from calendula.api.errors import install_error_handlers
+from calendula.api.openapi import COMMON_STATUSES, DESCRIPTION, TAGS, TITLE, errors, install_openapi
 from calendula.api.rate_limit import RateLimitMiddleware
 from calendula.api.responses import JsonResponse
-from calendula.api.routes import bookings, event_types, me, schedules, slots
+from calendula.api.routes import bookings, event_types, me, schedules, slots, webhooks
+from calendula.api.schemas.outputs import HealthOutput
 from calendula.bootstrap import Container, build, configure_logging
 
 
@@ -26,9 +31,11 @@ def create_app(container: Container) -> FastAPI:
         await container.rate_counter.close()
         container.close()
 
-    app = FastAPI(
-        title="Calendula",
+    app = FastAPIOffline(
+        title=TITLE,
+        description=DESCRIPTION,
         version=__version__,
+        openapi_tags=TAGS,
         default_response_class=JsonResponse,
         lifespan=lifespan,
     )
@@ -39,14 +46,25 @@ def create_app(container: Container) -> FastAPI:
         counter=container.rate_counter,
         limit=container.settings.rate_limit_per_minute,
     )
-    for module in (me, schedules, event_types, slots, bookings):
-        app.include_router(module.router, prefix="/v2")
+    routers = (
+        (me, "Me"),
+        (schedules, "Schedules"),
+        (event_types, "Event Types"),
+        (slots, "Slots"),
+        (bookings, "Bookings"),
+        (webhooks, "Webhooks"),
+    )
+    for module, tag in routers:
+        app.include_router(
+            module.router, prefix="/v2", tags=[tag], responses=errors(*COMMON_STATUSES)
+        )
 
-    @app.get("/health")
+    @app.get("/health", tags=["Health"], response_model=HealthOutput)
     async def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__}
 
+    install_openapi(app)
     return app
 
 

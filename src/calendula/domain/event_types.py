@@ -14,8 +14,15 @@ from enum import StrEnum
 from typing import Any
 
 from calendula.domain.errors import InvalidInput
+from calendula.domain.intervals import FIRST_YEAR, LAST_YEAR
 
 MAX_SEATS_PER_SLOT = 1000
+MAX_LENGTH_MINUTES = 24 * 60
+"""The longest meeting: `lengthInMinutes`, its options and the free-duration bounds."""
+MAX_SETTING_MINUTES = 10 * 366 * 24 * 60
+MAX_WINDOW_DAYS = 10 * 366
+"""Ten years: the longest notice, buffer or slot interval, and booking window. Longer values
+are mistakes, and these bounds keep every instant the slot engine derives in range."""
 
 
 class WindowKind(StrEnum):
@@ -175,18 +182,22 @@ def validate_event_type(et: EventType) -> None:
     if not et.title or not et.title.strip():
         raise InvalidInput("title", "title must not be empty")
     _positive("lengthInMinutes", et.length_minutes)
-    if et.length_minutes > 24 * 60:
-        raise InvalidInput("lengthInMinutes", "lengthInMinutes must be at most 1440")
+    _at_most("lengthInMinutes", et.length_minutes, MAX_LENGTH_MINUTES)
     for n in et.length_options:
         _positive("lengthInMinutesOptions", n)
+        _at_most("lengthInMinutesOptions", n, MAX_LENGTH_MINUTES)
     if et.length_options and et.length_minutes not in et.length_options:
         raise InvalidInput(
             "lengthInMinutesOptions", "lengthInMinutesOptions must include lengthInMinutes"
         )
     if len(set(et.length_options)) != len(et.length_options):
         raise InvalidInput("lengthInMinutesOptions", "lengthInMinutesOptions must be unique")
-    _positive("minLengthInMinutes", et.min_length_minutes)
-    _positive("maxLengthInMinutes", et.max_length_minutes)
+    for name, value in (
+        ("minLengthInMinutes", et.min_length_minutes),
+        ("maxLengthInMinutes", et.max_length_minutes),
+    ):
+        _positive(name, value)
+        _at_most(name, value, MAX_LENGTH_MINUTES)
     if (
         et.min_length_minutes is not None
         and et.max_length_minutes is not None
@@ -197,6 +208,13 @@ def validate_event_type(et: EventType) -> None:
     _positive("beforeEventBuffer", et.before_buffer_minutes, allow_zero=True)
     _positive("afterEventBuffer", et.after_buffer_minutes, allow_zero=True)
     _positive("minimumBookingNotice", et.minimum_notice_minutes, allow_zero=True)
+    for name, value in (
+        ("slotInterval", et.slot_interval_minutes),
+        ("beforeEventBuffer", et.before_buffer_minutes),
+        ("afterEventBuffer", et.after_buffer_minutes),
+        ("minimumBookingNotice", et.minimum_notice_minutes),
+    ):
+        _at_most(name, value, MAX_SETTING_MINUTES)
     if et.seats is not None and not 1 <= et.seats.per_slot <= MAX_SEATS_PER_SLOT:
         raise InvalidInput("seats.seatsPerTimeSlot", "seatsPerTimeSlot must be between 1 and 1000")
     _validate_window(et.booking_window)
@@ -211,6 +229,11 @@ def validate_event_type(et: EventType) -> None:
         raise InvalidInput("bookingFields", "booking field slugs must be unique")
 
 
+def _at_most(field_name: str, value: int | None, limit: int) -> None:
+    if value is not None and value > limit:
+        raise InvalidInput(field_name, f"{field_name} must be at most {limit}")
+
+
 def _validate_window(window: BookingWindow | None) -> None:
     if window is None:
         return
@@ -219,8 +242,15 @@ def _validate_window(window: BookingWindow | None) -> None:
             raise InvalidInput("bookingWindow.value", "a range window needs a start and end date")
         if window.end_date < window.start_date:
             raise InvalidInput("bookingWindow.value", "the window's end date is before its start")
+        if window.start_date.year < FIRST_YEAR or window.end_date.year > LAST_YEAR:
+            raise InvalidInput(
+                "bookingWindow.value",
+                f"the window's dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}",
+            )
     elif window.days is None or window.days < 0:
         raise InvalidInput("bookingWindow.value", "the window needs a number of days >= 0")
+    else:
+        _at_most("bookingWindow.value", window.days, MAX_WINDOW_DAYS)
 
 
 def allowed_length(et: EventType, requested: int | None) -> int:

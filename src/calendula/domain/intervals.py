@@ -22,6 +22,12 @@ from calendula.domain._spans import (
 )
 from calendula.domain.errors import InvalidInput
 
+FIRST_YEAR = 1900
+LAST_YEAR = 9000
+"""Instants and dates Calendula accepts lie in these years (entry points refuse others). With
+buffers, notices and windows bounded too (`event_types`), no arithmetic on them can leave
+`datetime`'s range (years 1-9999)."""
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Interval:

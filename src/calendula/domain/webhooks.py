@@ -6,7 +6,10 @@ restored; JSON bodies re-serialised compactly, other text sent form-encoded), Ca
 `X-Cal-Signature-256` (lowercase hex HMAC-SHA256 of the exact body, or `no-secret-provided`) and
 the Standard Webhooks headers Calendula adds (`webhook-id`, `webhook-timestamp`,
 `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`).
-Golden files in tests/domain/golden pin every shape. Imports only the standard library.
+Golden files in tests/domain/golden pin every shape.
+Also owns the subscription value `Webhook` and the rules for its fields (`check_subscriber_url`,
+`parse_triggers`, `check_payload_template`, `check_secret`, `check_version`), each refusal naming
+the API field. Imports only the standard library.
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from calendula.domain.accounts import User
 from calendula.domain.bookings import Attendee, Booking
+from calendula.domain.errors import InvalidInput
 from calendula.domain.event_types import EventType
 
 WEBHOOK_VERSION = "2021-10-20"
@@ -48,6 +54,98 @@ class Trigger(StrEnum):
     MEETING_STARTED = "MEETING_STARTED"
     MEETING_ENDED = "MEETING_ENDED"
     PING = "PING"
+
+
+# -- subscriptions -----------------------------------------------------------------------------
+
+SUBSCRIBABLE_TRIGGERS = tuple(t for t in Trigger if t is not Trigger.PING)
+"""What a webhook may subscribe to: every trigger Calendula sends except `PING` (a test
+delivery goes to one webhook on request, never by subscription)."""
+MAX_URL_BYTES = 2048
+MAX_TEMPLATE_BYTES = 100 * 1024
+MAX_SECRET_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A subscription: send the messages of `triggers` to `subscriber_url`.
+
+    Belongs to the user `owner_id`. Without `event_type_id` it is a *user webhook* (every
+    booking the user hosts); with it, an *event-type webhook* (that event type's bookings only).
+    `id` is a UUID string, as Cal.com's runtime. `secret` (plain text; storage keeps it sealed)
+    signs deliveries; None sends `no-secret-provided`. The delivery-health fields are kept by
+    the delivery worker: `consecutive_failures` since the last success, and `disabled_at` /
+    `disabled_reason` when it stopped sending to a failing subscriber.
+    """
+
+    id: str
+    owner_id: int
+    subscriber_url: str
+    triggers: tuple[Trigger, ...]
+    event_type_id: int | None = None
+    active: bool = True
+    payload_template: str | None = None
+    secret: str | None = None
+    version: str = WEBHOOK_VERSION
+    created_at: datetime | None = None
+    consecutive_failures: int = 0
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+
+    def listens_to(self, trigger: Trigger) -> bool:
+        """Whether this webhook wants `trigger` now: active, not disabled, subscribed."""
+        return self.active and self.disabled_at is None and trigger in self.triggers
+
+
+def check_subscriber_url(url: str) -> str:
+    """Refuse (`subscriberUrl`) anything but an absolute http(s) URL with a host, at most
+    2048 bytes, without spaces or control characters. Returns the URL's host, lower case."""
+    if len(url.encode()) > MAX_URL_BYTES:
+        raise InvalidInput("subscriberUrl", f"subscriberUrl must be at most {MAX_URL_BYTES} bytes")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise InvalidInput("subscriberUrl", "subscriberUrl must not contain spaces or controls")
+    try:
+        parts = urlsplit(url)
+        scheme, host, _ = parts.scheme.lower(), parts.hostname, parts.port  # port: ValueError
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
+        raise InvalidInput(
+            "subscriberUrl", "subscriberUrl must be an absolute http:// or https:// URL"
+        )
+    return host
+
+
+def parse_triggers(values: Sequence[str]) -> tuple[Trigger, ...]:
+    """The triggers named by `values` in order, duplicates dropped. Refuses (`triggers`) an
+    empty list and any name that is not a subscribable trigger."""
+    if not values:
+        raise InvalidInput("triggers", "triggers must list at least one trigger")
+    allowed = {t.value: t for t in SUBSCRIBABLE_TRIGGERS}
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise InvalidInput(
+            "triggers",
+            f"triggers: {', '.join(unknown)} not supported; use any of " + ", ".join(allowed),
+        )
+    return tuple(dict.fromkeys(allowed[v] for v in values))
+
+
+def check_payload_template(template: str | None) -> None:
+    if template is not None and len(template.encode()) > MAX_TEMPLATE_BYTES:
+        raise InvalidInput(
+            "payloadTemplate", f"payloadTemplate must be at most {MAX_TEMPLATE_BYTES} bytes"
+        )
+
+
+def check_secret(secret: str | None) -> None:
+    if secret is not None and len(secret) > MAX_SECRET_LENGTH:
+        raise InvalidInput("secret", f"secret must be at most {MAX_SECRET_LENGTH} characters")
+
+
+def check_version(version: str) -> None:
+    if version != WEBHOOK_VERSION:
+        raise InvalidInput("version", f"version must be {WEBHOOK_VERSION}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ Owns: `find_slots` (one event type, or a dynamic group of users who must all be 
 re-check of exactly one interval, and the short-lived snapshot cache of the read path.
 Gather, then compute: every read happens before `domain.slots` runs.
 
-The cache (the slot list is the voice agents' hot path; loading 300 bookings through the ORM
-costs ~20 ms, computing their slots ~0.3 ms, rendering them ~0.2 ms): `answer` keeps what it
+The cache (the slot list is the voice agents' hot path; gathering 31 days with 300 bookings
+costs ~3-4 ms even with the lean claim read, computing their slots ~0.3 ms, rendering them
+~0.2 ms; bench/bench_busy_read.py, bench/bench_api_slots.py): `answer` keeps what it
 gathered (event type, schedules, bookings, holds, external busy times) per lookup and whole UTC
 days for `cache_seconds` (default 2 s), and gathers it again in the background when a busy entry
 is three quarters through its life. Answers computed from a snapshot are kept with it while they
@@ -175,15 +176,36 @@ def gather_calendars(
     busy_source: BusyTimeSource,
     *,
     exclude_uid: str | None = None,
+    owner: User | None = None,
 ) -> Gathered:
-    """Everything the slot engine needs to re-check `window` for `event_type` (its owner).
-
-    The write paths (booking, reschedule, hold) call this inside their write transaction."""
-    owner = uow.users.get(event_type.owner_id)
+    """Everything `check_slot` needs to re-check exactly `window` for `event_type` (its owner,
+    loaded unless given): busy time is read only where it can decide `window`
+    (`recheck_window`). The write paths call this inside their write transaction."""
+    owner = owner or uow.users.get(event_type.owner_id)
     if owner is None or owner.id is None:
         raise NotFound("Event Type not found")
-    snapshot = gather_snapshot(uow, event_type, [owner], window, now, busy_source, exclude_uid)
+    snapshot = gather_snapshot(
+        uow,
+        event_type,
+        [owner],
+        window,
+        now,
+        busy_source,
+        exclude_uid,
+        busy_window=recheck_window(event_type, window),
+    )
     return Gathered(snapshot.calendars_at(now), list(snapshot.seated))
+
+
+def recheck_window(event_type: EventType, wanted: Interval) -> Interval | None:
+    """Where busy time can decide whether exactly `wanted` is free (`check_slot`): whatever
+    overlaps `wanted` widened by the event type's buffers (both of them on each side, since a
+    seated booking blocks with buffers on both sides). None when busy time anywhere in the
+    local day counts: `only_first_slot_of_day` compares with every slot of the day."""
+    if event_type.only_first_slot_of_day:
+        return None
+    reach = timedelta(minutes=event_type.before_buffer_minutes + event_type.after_buffer_minutes)
+    return wanted.widen(reach, reach)
 
 
 def gather_snapshot(
@@ -196,32 +218,33 @@ def gather_snapshot(
     exclude_uid: str | None = None,
     *,
     mode: TeamMode = TeamMode.INDIVIDUAL,
+    busy_window: Interval | None = None,
 ) -> Snapshot:
     """Read schedules, blocking bookings, active holds and external busy times of `hosts`
-    around `window` (one query per source for all hosts). `hosts[0]` is the owner."""
+    around `window` (one query per source for all hosts). `hosts[0]` is the owner.
+    Busy time (bookings, holds, external) is read in `busy_window` when given (a re-check of
+    one interval, `recheck_window`), else in the same span around `window` as schedules.
+    Bookings and holds come from one lean read of the claims (`BookingRepository.busy_for`)."""
     host_ids = [host.id for host in hosts if host.id is not None]
     margin = _DAY + timedelta(minutes=_reach(event_type))
     span = window.widen(margin, margin)
+    busy_span = span if busy_window is None else busy_window
     busy: dict[int, list[Interval]] = {host_id: [] for host_id in host_ids}
-    seated: list[SeatedOccupancy] = []
-    for booking in uow.bookings.list_blocking(host_ids, span):
-        if booking.uid == exclude_uid:
+    seated: dict[str, SeatedOccupancy] = {}
+    holds: list[ActiveHold] = []
+    seated_id = event_type.id if event_type.seats is not None else None
+    for row in uow.bookings.busy_for(host_ids, busy_span, now, seated_event_type_id=seated_id):
+        if row.booking_uid is None:
+            assert row.hold_expires_at is not None  # a hold's claim
+            holds.append(ActiveHold(row.host_id, row.blocked, row.hold_expires_at))
+        elif row.booking_uid == exclude_uid:
             continue
-        if event_type.seats is not None and booking.event_type_id == event_type.id:
-            seated.append(
-                SeatedOccupancy(booking.start, booking.end, len(booking.attendees), booking.uid)
-            )
-            continue
-        for host_id in booking.host_ids:
-            if host_id in busy:
-                busy[host_id].append(booking.blocked)
-    holds = tuple(
-        ActiveHold(host_id, hold.blocked, hold.expires_at)
-        for hold in uow.holds.list_active(host_ids, span, now)
-        for host_id in hold.host_ids
-        if host_id in busy
-    )
-    for host_id, intervals in busy_source.busy_times(host_ids, span).items():
+        elif row.seats_booked is not None:  # one occupancy per booking, whatever its hosts
+            occupancy = SeatedOccupancy(row.start, row.end, row.seats_booked, row.booking_uid)
+            seated.setdefault(row.booking_uid, occupancy)
+        else:
+            busy[row.host_id].append(row.blocked)
+    for host_id, intervals in busy_source.busy_times(host_ids, busy_span).items():
         if host_id in busy:
             busy[host_id].extend(intervals)
     calendars = tuple(
@@ -229,7 +252,8 @@ def gather_snapshot(
         for host in hosts
         if host.id is not None
     )
-    return Snapshot(event_type, mode, calendars, holds, tuple(seated))
+    ordered = sorted(seated.values(), key=lambda occupancy: occupancy.start)
+    return Snapshot(event_type, mode, calendars, tuple(holds), tuple(ordered))
 
 
 def _host_calendar(

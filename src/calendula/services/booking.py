@@ -201,6 +201,16 @@ class BookingService:
 
         Raises `SlotUnavailable` (taken, outside availability, past a limit), `SeatsFull`,
         `InvalidInput` naming the field, `NotFound` for an unknown event type."""
+        made = self._create(request)
+        return made.booking if isinstance(made, BookingView) else made
+
+    def book(self, request: NewBooking) -> BookingView:
+        """`create`, returning what the API renders: the view of a new booking is built from
+        what its transaction read (no second read); an earlier one's is loaded."""
+        made = self._create(request)
+        return made if isinstance(made, BookingView) else self.view(made)
+
+    def _create(self, request: NewBooking) -> Booking | BookingView:
         earlier = self._earlier(request.idempotency_key)
         if earlier is not None:
             return earlier
@@ -215,7 +225,7 @@ class BookingService:
                 return self._retry_seated(request, error)
             raise
 
-    def _retry_seated(self, request: NewBooking, error: SlotUnavailable) -> Booking:
+    def _retry_seated(self, request: NewBooking, error: SlotUnavailable) -> BookingView:
         with self._uow_factory() as uow:
             query = SlotQuery(request.event_type_id, request.username, request.event_slug)
             seated = load_event_type(uow, query).seats is not None
@@ -229,7 +239,7 @@ class BookingService:
         with self._uow_factory() as uow:
             return uow.bookings.get_by_idempotency_key(key)
 
-    def _create_once(self, request: NewBooking) -> Booking:
+    def _create_once(self, request: NewBooking) -> BookingView:
         now = self._clock.now()
         with self._uow_factory(write=True) as uow:
             query = SlotQuery(request.event_type_id, request.username, request.event_slug)
@@ -243,19 +253,24 @@ class BookingService:
                 metadata=validate_metadata(dict(request.metadata)),
                 location=stored_location(event_type, request.location),
             )
-            slot = self._claimable(uow, event_type, wanted, now, request.hold_uid)
+            owner = uow.users.get(event_type.owner_id)  # read once: re-check and title
+            slot = self._claimable(uow, event_type, wanted, now, request.hold_uid, owner=owner)
             if slot.booking_uid is not None:
                 booking = self._join_seat(uow, event_type, slot.booking_uid, attendee)
             else:
                 booking = uow.bookings.add(
                     self._new_booking(
-                        uow, event_type, wanted, attendee, now, request, guests, responses
+                        owner, event_type, wanted, attendee, now, request, guests, responses
                     )
                 )
+            if owner is not None and booking.host_ids == (owner.id,):
+                view = BookingView(booking, (owner,), event_type)  # what `view` would load
+            else:
+                view = _views(uow, [booking])[0]
             uow.commit()
             self._changes.note()
         log.info("booking %s created for event type %s", booking.uid, event_type.id)
-        return booking
+        return view
 
     def _wanted(
         self, event_type: EventType, start: datetime, length: int | None, now: datetime
@@ -278,6 +293,8 @@ class BookingService:
         now: datetime,
         hold_uid: str | None,
         exclude_uid: str | None = None,
+        *,
+        owner: User | None = None,
     ) -> Slot:
         """Re-check exactly `wanted` inside the write transaction; consume the caller's hold."""
         host_ids = [event_type.owner_id]
@@ -288,7 +305,7 @@ class BookingService:
                 uow.holds.delete(hold.uid)
         self._changes.note()  # write intent: caches drop what they gather now
         gathered = gather_calendars(
-            uow, event_type, wanted, now, self._busy_source, exclude_uid=exclude_uid
+            uow, event_type, wanted, now, self._busy_source, exclude_uid=exclude_uid, owner=owner
         )
         return check_slot(event_type, gathered.calendars, wanted, now, seated=gathered.seated)
 
@@ -307,7 +324,7 @@ class BookingService:
 
     def _new_booking(
         self,
-        uow: UnitOfWork,
+        owner: User | None,
         event_type: EventType,
         wanted: Interval,
         attendee: Attendee,
@@ -316,7 +333,6 @@ class BookingService:
         guests: tuple[str, ...],
         responses: dict[str, Any],
     ) -> Booking:
-        owner = uow.users.get(event_type.owner_id)
         organiser = (owner.name or owner.username) if owner else "the host"
         pending = rules.needs_confirmation(event_type, wanted.start, now)
         confirmation = event_type.confirmation
@@ -361,9 +377,15 @@ class BookingService:
         by: str | None = None,
         reason: str | None = None,
         length_minutes: int | None = None,
+        actor_id: int | None = None,
     ) -> Booking:
         """Move a booking: a new booking (new uid, same `ics_uid`) linked both ways to the old
-        one, which is cancelled as rescheduled. Keeps the old length unless one is given."""
+        one, which is cancelled as rescheduled. Keeps the old length unless one is given.
+
+        Anyone with the uid may reschedule (Cal.com: the uid is the attendee's link). A booking
+        that needs confirmation skips it only when the owner reschedules: `actor_id` (the
+        authenticated caller) is the owner and `by` is the owner's email. Unlike Cal.com, an
+        email alone (`rescheduledBy`) proves nothing: anyone could type the owner's."""
         now = self._clock.now()
         with self._uow_factory(write=True) as uow:
             old = _must_get(uow, uid, for_update=True)
@@ -377,7 +399,8 @@ class BookingService:
             slot = self._claimable(uow, event_type, wanted, now, None, exclude_uid=old.uid)
             if slot.booking_uid is not None:
                 raise SlotUnavailable("That time is taken by another seated booking.")
-            new = self._moved(uow, old, event_type, wanted, new_uid_, now, by, reason)
+            by_owner = _is_owner(uow, old, actor_id, by)
+            new = self._moved(old, event_type, wanted, new_uid_, now, by, reason, by_owner)
             new = uow.bookings.add(new)
             uow.commit()
             self._changes.note()
@@ -386,7 +409,6 @@ class BookingService:
 
     def _moved(
         self,
-        uow: UnitOfWork,
         old: Booking,
         event_type: EventType,
         wanted: Interval,
@@ -394,9 +416,8 @@ class BookingService:
         now: datetime,
         by: str | None,
         reason: str | None,
+        by_owner: bool,
     ) -> Booking:
-        owner = uow.users.get(old.owner_id)
-        by_owner = bool(by and owner and by.lower() == owner.email.lower())
         pending = rules.needs_confirmation(event_type, wanted.start, now) and not by_owner
         return dataclasses.replace(
             old,
@@ -595,6 +616,15 @@ def _must_get(uow: UnitOfWork, uid: str, *, for_update: bool = False) -> Booking
     if booking is None:
         raise NotFound(f"Booking with uid={uid} was not found in the database")
     return booking
+
+
+def _is_owner(uow: UnitOfWork, booking: Booking, actor_id: int | None, by: str | None) -> bool:
+    """Whether the authenticated caller `actor_id` owns `booking` and acts as its owner (`by`,
+    the rescheduler's email, is the owner's)."""
+    if actor_id is None or actor_id != booking.owner_id or not by:
+        return False
+    owner = uow.users.get(booking.owner_id)
+    return owner is not None and by.lower() == owner.email.lower()
 
 
 def _host_booking(uow: UnitOfWork, uid: str, actor_id: int) -> Booking:

@@ -27,7 +27,7 @@ from calendula.domain.errors import (
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
 from calendula.domain.slots import check_slot
-from calendula.services.availability import MAX_ID, gather_snapshot
+from calendula.services.availability import MAX_ID, gather_snapshot, recheck_window
 from calendula.services.ports import BusyTimeSource, Clock, UnitOfWork, UnitOfWorkFactory
 from calendula.services.slot_cache import CalendarChanges
 
@@ -154,7 +154,15 @@ class HoldService:
         if owner is None:
             raise NotFound(f"Event Type with ID={event_type.id} not found")
         uow.holds.purge_expired([event_type.owner_id], wanted.widen(_DAY, _DAY), now)
-        found = gather_snapshot(uow, event_type, [owner], wanted, now, self._busy_source)
+        found = gather_snapshot(
+            uow,
+            event_type,
+            [owner],
+            wanted,
+            now,
+            self._busy_source,
+            busy_window=recheck_window(event_type, wanted),
+        )
         seated = found.seated
         try:
             check_slot(event_type, found.calendars, wanted, now, seated=seated)

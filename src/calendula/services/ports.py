@@ -18,6 +18,7 @@ from calendula.domain.bookings import Attendee, Booking, ListStatus, SlotHold
 from calendula.domain.event_types import EventType
 from calendula.domain.intervals import Interval
 from calendula.domain.schedules import Schedule
+from calendula.domain.webhooks import Trigger, Webhook
 
 
 class Clock(Protocol):
@@ -137,6 +138,26 @@ class BookingPage:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class BusyRow:
+    """One claim on a host's time overlapping a queried window, with what the slot engine needs
+    of what made it (`BookingRepository.busy_for`).
+
+    `host_id` is busy during `blocked` (the claim: the meeting widened by its buffers). `start`
+    and `end` are the meeting itself. A booking's claim names `booking_uid` and carries
+    `seats_booked` (its attendee count) when it is a booking of the seated event type asked
+    about; a hold's claim has no `booking_uid` and carries `hold_expires_at`."""
+
+    host_id: int
+    blocked: Interval
+    start: datetime
+    end: datetime
+    event_type_id: int | None
+    booking_uid: str | None = None
+    seats_booked: int | None = None
+    hold_expires_at: datetime | None = None
+
+
 class BookingRepository(Protocol):
     def add(self, booking: Booking) -> Booking:
         """Insert the booking with its attendees; returns it with `id` (and attendee ids) set.
@@ -172,6 +193,22 @@ class BookingRepository(Protocol):
     def list_blocking(self, host_ids: Sequence[int], window: Interval) -> list[Booking]:
         """Bookings that block time for any of `host_ids` and whose blocked interval overlaps
         `window`, ordered by start."""
+        ...
+
+    def busy_for(
+        self,
+        host_ids: Sequence[int],
+        window: Interval,
+        now: datetime,
+        *,
+        seated_event_type_id: int | None = None,
+    ) -> list[BusyRow]:
+        """The claims of `host_ids` that overlap `window`: one row per host and claim, of
+        blocking bookings and of holds unexpired at `now` (`now < expires_at`), ordered by
+        blocked start. Bookings of `seated_event_type_id` carry their attendee count.
+
+        What the slot engine sees busy, read in one query of plain columns: no booking or hold
+        is loaded (the cheap read of the slot path and of the booking path's re-check)."""
         ...
 
     def list_for_event_type(
@@ -215,6 +252,48 @@ class HoldRepository(Protocol):
         ...
 
 
+class WebhookRepository(Protocol):
+    """Webhook subscriptions. `secret` is stored and returned exactly as given: the service
+    hands it over sealed (`SecretBox`), so the database never holds it in clear. Lists are
+    ordered by `created_at`, then `id`."""
+
+    def add(self, webhook: Webhook) -> Webhook:
+        """Insert. Raises `Conflict` (field `subscriberUrl`) when the owner (the user for a
+        user webhook, the event type for an event-type webhook) already has that URL."""
+        ...
+
+    def get(self, webhook_id: str) -> Webhook | None: ...
+
+    def list_for_owner(self, user_id: int, take: int, skip: int) -> list[Webhook]:
+        """The user's own webhooks (not those of their event types): `skip`, then `take`."""
+        ...
+
+    def list_for_event_type(self, event_type_id: int, take: int, skip: int) -> list[Webhook]:
+        """The event type's webhooks: `skip`, then at most `take`."""
+        ...
+
+    def update(self, webhook: Webhook) -> Webhook:
+        """Persist every field (matched by id; owner and event type never change).
+        Raises `NotFound`, `Conflict` (`subscriberUrl`)."""
+        ...
+
+    def delete(self, webhook_id: str) -> None:
+        """Remove it; unknown ids are ignored."""
+        ...
+
+    def delete_for_event_type(self, event_type_id: int) -> int:
+        """Remove every webhook of the event type; returns how many."""
+        ...
+
+    def find_subscribers(
+        self, owner_id: int, event_type_id: int | None, trigger: Trigger
+    ) -> list[Webhook]:
+        """Who receives `trigger` for a booking of `owner_id` (and of `event_type_id`): the
+        user's webhooks and the event type's, that are active, not disabled and subscribe to
+        the trigger (`Webhook.listens_to`)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Rolls back on exit unless `commit()` was called.
     Repositories never commit."""
@@ -225,6 +304,7 @@ class UnitOfWork(Protocol):
     event_types: EventTypeRepository
     bookings: BookingRepository
     holds: HoldRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> Self: ...
 
@@ -252,6 +332,27 @@ class BusyTimeSource(Protocol):
     def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
         """External calendar busy intervals per host overlapping `window`.
         Raises `BusySourceUnavailable` when a host's calendars cannot be read."""
+        ...
+
+
+class HostResolver(Protocol):
+    def resolve(self, host: str) -> list[str]:
+        """The IP addresses `host` resolves to, as text (`93.184.215.14`, `2606:2800::1`),
+        without duplicates. An empty list when it does not resolve; never raises for that.
+        Blocks for the resolver's own timeout: call it outside database transactions."""
+        ...
+
+
+class SecretBox(Protocol):
+    """Authenticated encryption of short secrets at rest (webhook signing secrets)."""
+
+    def seal(self, plain: str) -> str:
+        """An opaque, printable token for `plain`; a new token on every call."""
+        ...
+
+    def open(self, sealed: str) -> str:
+        """The plain text of a token from `seal`. Raises `ValueError` when the token was
+        sealed with another key (the secret key changed) or was altered."""
         ...
 
 

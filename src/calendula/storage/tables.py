@@ -33,6 +33,7 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -308,3 +309,41 @@ class TimeBlockRow(Base):
     hold_id: Mapped[int | None] = mapped_column(
         ForeignKey("slot_holds.id", ondelete="CASCADE"), index=True
     )
+
+
+class WebhookRow(Base):
+    """A webhook subscription; `secret` is sealed by the service (never plain text here).
+
+    A user webhook has `event_type_id` NULL and a URL unique per owner (partial unique index);
+    an event-type webhook has a URL unique per event type. Deleting the user or the event type
+    deletes its webhooks."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (
+        UniqueConstraint("event_type_id", "subscriber_url"),
+        Index(
+            "uq_webhooks_owner_id_subscriber_url",
+            "owner_id",
+            "subscriber_url",
+            unique=True,
+            sqlite_where=text("event_type_id IS NULL"),
+            postgresql_where=text("event_type_id IS NULL"),
+        ),
+        CheckConstraint("consecutive_failures >= 0", name="consecutive_failures"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_types.id", ondelete="CASCADE")
+    )
+    subscriber_url: Mapped[str] = mapped_column(String(2048))
+    triggers: Mapped[list[Any]] = mapped_column(json_document())
+    active: Mapped[bool] = mapped_column(Boolean)
+    payload_template: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    consecutive_failures: Mapped[int] = mapped_column(Integer)
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)

@@ -4,11 +4,13 @@ Owns: `SqlUnitOfWork` and `SqlUnitOfWorkFactory` (ports `UnitOfWork`, `UnitOfWor
 The transaction is rolled back on exit unless `commit()` was called; repositories never commit.
 A write unit of work (`factory(write=True)`) starts its transaction on entry; on SQLite that is
 `BEGIN IMMEDIATE`, which takes the database write lock and serialises writers, so the claim
-check-then-insert in `claims` cannot race.
+check-then-insert in `claims` cannot race; writers of one process queue on a lock of the
+factory first, so they do not poll in SQLite's busy handler.
 """
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -18,10 +20,11 @@ from sqlalchemy.orm import Session
 from calendula.storage.accounts import SqlApiKeyRepository, SqlUserRepository
 from calendula.storage.bookings import SqlBookingRepository
 from calendula.storage.claims import WRITE_SESSION_KEY
-from calendula.storage.engine import WRITE_OPTION
+from calendula.storage.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION
 from calendula.storage.event_types import SqlEventTypeRepository
 from calendula.storage.holds import SqlHoldRepository
 from calendula.storage.schedules import SqlScheduleRepository
+from calendula.storage.webhooks import SqlWebhookRepository
 
 if TYPE_CHECKING:
     from calendula.services.ports import (
@@ -33,12 +36,17 @@ if TYPE_CHECKING:
         UnitOfWork,
         UnitOfWorkFactory,
         UserRepository,
+        WebhookRepository,
     )
 
 
 class SqlUnitOfWork:
-    def __init__(self, bind: Engine, *, write: bool) -> None:
+    def __init__(
+        self, bind: Engine, *, write: bool, writer_lock: threading.RLock | None = None
+    ) -> None:
         self._write = write
+        self._writer_lock = writer_lock if write else None
+        self._locked = False
         self._session = Session(bind=bind, autoflush=False, expire_on_commit=False)
         self._session.info[WRITE_SESSION_KEY] = write
         self.users: UserRepository = SqlUserRepository(self._session)
@@ -47,6 +55,7 @@ class SqlUnitOfWork:
         self.event_types: EventTypeRepository = SqlEventTypeRepository(self._session)
         self.bookings: BookingRepository = SqlBookingRepository(self._session)
         self.holds: HoldRepository = SqlHoldRepository(self._session)
+        self.webhooks: WebhookRepository = SqlWebhookRepository(self._session)
 
     @property
     def session(self) -> Session:
@@ -54,8 +63,16 @@ class SqlUnitOfWork:
         return self._session
 
     def __enter__(self) -> Self:
+        if self._writer_lock is not None:
+            # Queue for SQLite's write lock here rather than in its busy handler, which sleeps
+            # and retries: waiting writers of this process then take turns promptly and fairly.
+            self._locked = self._writer_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         if self._write:
-            self._session.connection()  # BEGIN (IMMEDIATE on SQLite) now, not at first use
+            try:
+                self._session.connection()  # BEGIN (IMMEDIATE on SQLite) now, not at first use
+            except BaseException:
+                self._release()
+                raise
         return self
 
     def __exit__(
@@ -67,7 +84,15 @@ class SqlUnitOfWork:
         try:
             self._session.rollback()
         finally:
-            self._session.close()
+            try:
+                self._session.close()
+            finally:
+                self._release()
+
+    def _release(self) -> None:
+        if self._locked and self._writer_lock is not None:
+            self._locked = False
+            self._writer_lock.release()
 
     def commit(self) -> None:
         self._session.commit()
@@ -77,14 +102,20 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Makes units of work on one engine: `factory(write=True)` for transactions that write."""
+    """Makes units of work on one engine: `factory(write=True)` for transactions that write.
+
+    On SQLite, write units of work made here also take turns on a process-local lock before
+    `BEGIN IMMEDIATE` (other processes still meet SQLite's busy timeout)."""
 
     def __init__(self, engine: Engine) -> None:
         self._read_engine = engine
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._writer_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._write_engine if write else self._read_engine, write=write)
+        if not write:
+            return SqlUnitOfWork(self._read_engine, write=False)
+        return SqlUnitOfWork(self._write_engine, write=True, writer_lock=self._writer_lock)
 
 
 if TYPE_CHECKING:

@@ -11,41 +11,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Request
+from fastapi import APIRouter, Body, Header, Path, Request
 
-from calendula.api.deps import ApiVersion, CurrentUser, OptionalUser, Services
+from calendula.api.deps import RESOURCE_VERSIONS, CurrentUser, OptionalUser, Services, versions
 from calendula.api.envelope import success
 from calendula.api.errors import ApiError
+from calendula.api.openapi import errors, query_parameters, request_body
 from calendula.api.responses import JsonResponse
 from calendula.api.schemas import bookings as schema
+from calendula.api.schemas.outputs import (
+    AttendeeResponse,
+    AttendeesResponse,
+    BookingResponse,
+    BookingsResponse,
+    CalendarLinksResponse,
+    LegacyBookingResponse,
+    LegacyBookingsResponse,
+    ReferencesResponse,
+)
 from calendula.services.booking import BookingListing
 
-router = APIRouter(tags=["bookings"])
+router = APIRouter()
 
-CURRENT_VERSIONS = frozenset({"2024-08-13", "2026-02-25"})
-UNROUTED_VERSIONS = frozenset({"2024-09-04"})
-
-
-def _route_not_found(request: Request) -> ApiError:
-    return ApiError(404, f"Cannot {request.method} {request.url.path}")
-
-
-def bookings_version(request: Request, version: ApiVersion) -> str:
-    """The version, unless it has no bookings controller at all (Nest's 404)."""
-    if version in UNROUTED_VERSIONS:
-        raise _route_not_found(request)
-    return version
-
-
-def current_version(request: Request, version: ApiVersion) -> str:
-    """Only 2024-08-13 (and 2026-02-25) know the newer sub-routes."""
-    if version not in CURRENT_VERSIONS:
-        raise _route_not_found(request)
-    return version
-
-
-BookingsVersion = Annotated[str, Depends(bookings_version)]
-CurrentVersion = Annotated[str, Depends(current_version)]
+VERSIONS = RESOURCE_VERSIONS["bookings"]
+BookingsVersion = Annotated[str, versions("bookings")]
+"""Every version that has a bookings controller (legacy ones included)."""
+CurrentVersion = Annotated[str, versions("bookings", legacy="unrouted")]
+"""Only 2024-08-13 (and 2026-02-25) know the newer sub-routes."""
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 Uid = Annotated[str, Path(pattern=r"^[^\x00]+$")]
 
@@ -54,7 +46,20 @@ def _viewer(user: Any) -> int | None:
     return None if user is None else user.id
 
 
-@router.post("/bookings", status_code=201)
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingResponse | LegacyBookingResponse,
+    responses=errors(409),
+    openapi_extra={
+        "requestBody": request_body(
+            schema.CreateBookingIn,
+            schema.LegacyCreateIn,
+            description="CreateBookingIn with cal-api-version 2024-08-13; LegacyCreateIn "
+            "without it",
+        )
+    },
+)
 def create_booking(
     version: BookingsVersion,
     services: Services,
@@ -62,11 +67,10 @@ def create_booking(
     payload: Annotated[Any, Body()],
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
-    if version not in CURRENT_VERSIONS:
+    if not VERSIONS.is_current(version):
         return _create_legacy(services, payload, idempotency_key)
     body = schema.parse(schema.CreateBookingIn, payload)
-    booking = services.bookings.create(body.to_new_booking(idempotency_key))
-    view = services.bookings.view(booking)
+    view = services.bookings.book(body.to_new_booking(idempotency_key))
     data = schema.created_output(view, body.attendee.email, viewer_id=_viewer(user))
     return success(data, status_code=201)
 
@@ -82,12 +86,21 @@ def _create_legacy(services: Services, payload: Any, key: str | None) -> JsonRes
     return success(schema.legacy_booking_output(services.bookings.view(booking)), status_code=201)
 
 
-@router.get("/bookings")
+@router.get(
+    "/bookings",
+    response_model=BookingsResponse | LegacyBookingsResponse,
+    openapi_extra={
+        "parameters": query_parameters(
+            (schema.ListBookingsIn, "With cal-api-version 2024-08-13."),
+            (schema.LegacyListIn, "Legacy: without cal-api-version (or an older one)."),
+        )
+    },
+)
 def list_bookings(
     request: Request, version: BookingsVersion, services: Services, user: CurrentUser
 ) -> JsonResponse:
     query = dict(request.query_params)
-    if version not in CURRENT_VERSIONS:
+    if not VERSIONS.is_current(version):
         return _list_legacy(services, user.id, query)
     params = schema.parse(schema.ListBookingsIn, query, "query")
     criteria = params.to_filter()
@@ -117,7 +130,7 @@ def _id(user_id: int | None) -> int:
     return user_id
 
 
-@router.get("/bookings/{uid}")
+@router.get("/bookings/{uid}", response_model=BookingResponse)
 def get_booking(
     uid: Uid, version: BookingsVersion, services: Services, user: OptionalUser
 ) -> JsonResponse:
@@ -125,7 +138,12 @@ def get_booking(
     return success(schema.booking_output(view, viewer_id=_viewer(user)))
 
 
-@router.post("/bookings/{uid}/reschedule", status_code=201)
+@router.post(
+    "/bookings/{uid}/reschedule",
+    status_code=201,
+    response_model=BookingResponse,
+    responses=errors(409),
+)
 def reschedule_booking(
     uid: Uid,
     version: BookingsVersion,
@@ -136,12 +154,14 @@ def reschedule_booking(
     if body.seat_uid:
         raise ApiError(400, "Rescheduling a single seat is not supported; cancel it and book again")
     by = body.rescheduled_by or (user.email if user else None)
-    booking = services.bookings.reschedule(uid, body.start, by=by, reason=body.rescheduling_reason)
+    booking = services.bookings.reschedule(
+        uid, body.start, by=by, reason=body.rescheduling_reason, actor_id=_viewer(user)
+    )
     view = services.bookings.view(booking)
     return success(schema.booking_output(view, viewer_id=_viewer(user)), status_code=201)
 
 
-@router.post("/bookings/{uid}/cancel")
+@router.post("/bookings/{uid}/cancel", response_model=BookingResponse)
 def cancel_booking(
     uid: Uid,
     version: BookingsVersion,
@@ -161,7 +181,7 @@ def cancel_booking(
     return success(schema.booking_output(view, viewer_id=_viewer(user)))
 
 
-@router.post("/bookings/{uid}/confirm")
+@router.post("/bookings/{uid}/confirm", response_model=BookingResponse)
 def confirm_booking(
     uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
 ) -> JsonResponse:
@@ -169,7 +189,7 @@ def confirm_booking(
     return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
 
 
-@router.post("/bookings/{uid}/decline")
+@router.post("/bookings/{uid}/decline", response_model=BookingResponse)
 def decline_booking(
     uid: Uid,
     version: BookingsVersion,
@@ -182,7 +202,7 @@ def decline_booking(
     return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
 
 
-@router.post("/bookings/{uid}/mark-absent")
+@router.post("/bookings/{uid}/mark-absent", response_model=BookingResponse)
 def mark_absent(
     uid: Uid,
     version: BookingsVersion,
@@ -196,7 +216,7 @@ def mark_absent(
     return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
 
 
-@router.get("/bookings/{uid}/attendees")
+@router.get("/bookings/{uid}/attendees", response_model=AttendeesResponse)
 def list_attendees(
     uid: Uid, version: CurrentVersion, services: Services, user: CurrentUser
 ) -> JsonResponse:
@@ -204,7 +224,12 @@ def list_attendees(
     return success([schema.attendee_output(a, booking.id) for a in booking.attendees])
 
 
-@router.post("/bookings/{uid}/attendees", status_code=201)
+@router.post(
+    "/bookings/{uid}/attendees",
+    status_code=201,
+    response_model=AttendeeResponse,
+    responses=errors(409),
+)
 def add_attendee(
     uid: Uid,
     version: CurrentVersion,
@@ -218,7 +243,7 @@ def add_attendee(
     return success(schema.attendee_output(added, booking.id), status_code=201)
 
 
-@router.post("/bookings/{uid}/guests")
+@router.post("/bookings/{uid}/guests", response_model=BookingResponse, responses=errors(409))
 def add_guests(
     uid: Uid,
     version: CurrentVersion,
@@ -231,7 +256,7 @@ def add_guests(
     return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
 
 
-@router.patch("/bookings/{uid}/location")
+@router.patch("/bookings/{uid}/location", response_model=BookingResponse)
 def update_location(
     uid: Uid,
     version: CurrentVersion,
@@ -245,7 +270,7 @@ def update_location(
     return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
 
 
-@router.get("/bookings/{uid}/calendar-links")
+@router.get("/bookings/{uid}/calendar-links", response_model=CalendarLinksResponse)
 def calendar_links(
     uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
 ) -> JsonResponse:
@@ -253,7 +278,7 @@ def calendar_links(
     return success(schema.calendar_links(view.booking))
 
 
-@router.get("/bookings/{uid}/references")
+@router.get("/bookings/{uid}/references", response_model=ReferencesResponse)
 def booking_references(
     uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
 ) -> JsonResponse:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from calendula.api.deps import ApiVersion, CurrentUser, OptionalUser, Services
+from calendula.api.deps import RESOURCE_VERSIONS, CurrentUser, OptionalUser, Services, versions
 from calendula.api.envelope import success
-from calendula.api.errors import ApiError
+from calendula.api.openapi import errors
 from calendula.api.responses import JsonResponse
 from calendula.api.schemas.event_types import (
     CreateEventTypeInput,
@@ -30,36 +30,21 @@ from calendula.api.schemas.event_types import (
     owned_event_type_output,
     sorted_by_creation,
 )
+from calendula.api.schemas.outputs import (
+    DeletedEventTypeResponse,
+    EventTypeResponse,
+    EventTypesResponse,
+    LegacyEventTypesResponse,
+)
 from calendula.bootstrap import Container
 from calendula.domain.accounts import User
 from calendula.domain.errors import InvalidInput
 
 router = APIRouter()
 
-CURRENT_VERSION = "2024-06-14"
-UNROUTED_VERSIONS = frozenset({"2024-08-13", "2024-09-04"})
-LEGACY_MESSAGE = (
-    "Legacy (cal-api-version 2024-04-15 / 2024-06-11) event-type operations other than the "
-    "list are not supported: send the header cal-api-version: 2024-06-14"
-)
-
-
-def routed_version(request: Request, version: ApiVersion) -> str:
-    """The version, or Nest's 404 for versions that have no event-types controller."""
-    if version in UNROUTED_VERSIONS:
-        raise ApiError(404, f"Cannot {request.method} {request.url.path}")
-    return version
-
-
-def current_version(version: Annotated[str, Depends(routed_version)], _: CurrentUser) -> str:
-    """Only 2024-06-14 past this point; checked after the key, as Cal.com's guards run."""
-    if version != CURRENT_VERSION:
-        raise ApiError(400, LEGACY_MESSAGE)
-    return version
-
-
-RoutedVersion = Annotated[str, Depends(routed_version)]
-CurrentVersion = Annotated[str, Depends(current_version)]
+VERSIONS = RESOURCE_VERSIONS["event-types"]
+RoutedVersion = Annotated[str, versions("event-types")]
+CurrentVersion = Annotated[str, versions("event-types", legacy="refused")]
 EventTypeId = Annotated[int, Path(alias="eventTypeId")]
 
 
@@ -67,7 +52,7 @@ def _base_url(services: Container) -> str:
     return services.settings.public_base_url
 
 
-@router.get("/event-types")
+@router.get("/event-types", response_model=EventTypesResponse | LegacyEventTypesResponse)
 def list_event_types(
     version: RoutedVersion,
     query: Annotated[EventTypesQuery, Query()],
@@ -77,7 +62,7 @@ def list_event_types(
     """Public with filters (`username`, `username`+`eventSlug`, `usernames`); without filters
     the caller's own event types, or `[]` without a key. Like Cal.com, list items leave out
     hidden booking fields."""
-    if version != CURRENT_VERSION:
+    if not VERSIONS.is_current(version):
         return _legacy_list(user, services)
     return success(_find(query, user, services))
 
@@ -111,7 +96,9 @@ def _legacy_list(user: User | None, services: Container) -> JsonResponse:
     return success(legacy_event_types_output(user, own, _base_url(services)))
 
 
-@router.post("/event-types", status_code=201)
+@router.post(
+    "/event-types", status_code=201, response_model=EventTypeResponse, responses=errors(409)
+)
 def create_event_type(
     _: CurrentVersion, body: CreateEventTypeInput, user: CurrentUser, services: Services
 ) -> JsonResponse:
@@ -120,7 +107,7 @@ def create_event_type(
     return success(owned_event_type_output(created, user, _base_url(services)), status_code=201)
 
 
-@router.get("/event-types/{eventTypeId}")
+@router.get("/event-types/{eventTypeId}", response_model=EventTypeResponse)
 def get_event_type(
     _: CurrentVersion, event_type_id: EventTypeId, user: CurrentUser, services: Services
 ) -> JsonResponse:
@@ -130,7 +117,7 @@ def get_event_type(
     return success(owned_event_type_output(event_type, user, _base_url(services)))
 
 
-@router.patch("/event-types/{eventTypeId}")
+@router.patch("/event-types/{eventTypeId}", response_model=EventTypeResponse, responses=errors(409))
 def update_event_type(
     _: CurrentVersion,
     event_type_id: EventTypeId,
@@ -143,7 +130,7 @@ def update_event_type(
     return success(owned_event_type_output(updated, user, _base_url(services)))
 
 
-@router.delete("/event-types/{eventTypeId}")
+@router.delete("/event-types/{eventTypeId}", response_model=DeletedEventTypeResponse)
 def delete_event_type(
     _: CurrentVersion, event_type_id: EventTypeId, user: CurrentUser, services: Services
 ) -> JsonResponse:

@@ -6,19 +6,21 @@ from fastapi import APIRouter
 
 from calendula.api.deps import CurrentUser, Services
 from calendula.api.envelope import success
+from calendula.api.openapi import errors
 from calendula.api.responses import JsonResponse
 from calendula.api.schemas.me import UpdateMeInput, me_output, profile_changes
+from calendula.api.schemas.outputs import MeResponse
 
 router = APIRouter()
 
 
-@router.get("/me")
+@router.get("/me", response_model=MeResponse)
 def get_me(user: CurrentUser) -> JsonResponse:
     """The caller's profile."""
     return success(me_output(user))
 
 
-@router.patch("/me")
+@router.patch("/me", response_model=MeResponse, responses=errors(409))
 def update_me(body: UpdateMeInput, user: CurrentUser, services: Services) -> JsonResponse:
     """Change the caller's profile; a new `timeZone` also moves the default schedule."""
     assert user.id is not None

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 
-from calendula.api.deps import ApiVersion, CurrentUser, Services
+from calendula.api.deps import CurrentUser, Services, versions
 from calendula.api.envelope import success
-from calendula.api.errors import ApiError
 from calendula.api.responses import JsonResponse
+from calendula.api.schemas.outputs import (
+    DefaultScheduleResponse,
+    ScheduleResponse,
+    SchedulesResponse,
+    StatusOutput,
+)
 from calendula.api.schemas.schedules import (
     CreateScheduleInput,
     UpdateScheduleInput,
@@ -28,39 +33,14 @@ from calendula.api.schemas.schedules import (
 
 router = APIRouter()
 
-CURRENT_VERSIONS = frozenset({"2024-06-11", "2024-06-14"})
-UNROUTED_VERSIONS = frozenset({"2024-08-13", "2024-09-04"})
-LEGACY_WRITE_MESSAGE = (
-    "Legacy (cal-api-version 2024-04-15) schedule bodies are not supported: send the header "
-    "cal-api-version: 2024-06-11 with the current body"
-)
-
-
-def _routed(request: Request, version: ApiVersion) -> str:
-    if version in UNROUTED_VERSIONS:
-        raise ApiError(404, f"Cannot {request.method} {request.url.path}")
-    return version
-
-
-def read_version(version: Annotated[str, Depends(_routed)]) -> str:
-    """Current and legacy versions read the same data."""
-    return version
-
-
-def write_version(version: Annotated[str, Depends(_routed)], _: CurrentUser) -> str:
-    """Only the current versions may write (legacy bodies have another shape); checked after
-    the key, like Cal.com's legacy controller would."""
-    if version not in CURRENT_VERSIONS:
-        raise ApiError(400, LEGACY_WRITE_MESSAGE)
-    return version
-
-
-ReadVersion = Annotated[str, Depends(read_version)]
-WriteVersion = Annotated[str, Depends(write_version)]
+ReadVersion = Annotated[str, versions("schedules")]
+"""Current and legacy versions read the same data."""
+WriteVersion = Annotated[str, versions("schedules", legacy="refused")]
+"""Only the current versions may write (legacy bodies have another shape)."""
 ScheduleId = Annotated[int, Path(alias="scheduleId")]
 
 
-@router.post("/schedules", status_code=201)
+@router.post("/schedules", status_code=201, response_model=ScheduleResponse)
 def create_schedule(
     _: WriteVersion, body: CreateScheduleInput, user: CurrentUser, services: Services
 ) -> JsonResponse:
@@ -69,13 +49,13 @@ def create_schedule(
     return success(schedule_output(created), status_code=201)
 
 
-@router.get("/schedules")
+@router.get("/schedules", response_model=SchedulesResponse)
 def list_schedules(_: ReadVersion, user: CurrentUser, services: Services) -> JsonResponse:
     assert user.id is not None
     return success([schedule_output(s) for s in services.schedules.list(user.id)])
 
 
-@router.get("/schedules/default")
+@router.get("/schedules/default", response_model=DefaultScheduleResponse)
 def get_default_schedule(_: ReadVersion, user: CurrentUser, services: Services) -> JsonResponse:
     """The caller's default schedule, or `data: null` when there is none."""
     assert user.id is not None
@@ -83,7 +63,7 @@ def get_default_schedule(_: ReadVersion, user: CurrentUser, services: Services) 
     return success(None if schedule is None else schedule_output(schedule))
 
 
-@router.get("/schedules/{scheduleId}")
+@router.get("/schedules/{scheduleId}", response_model=ScheduleResponse)
 def get_schedule(
     _: ReadVersion, schedule_id: ScheduleId, user: CurrentUser, services: Services
 ) -> JsonResponse:
@@ -91,7 +71,7 @@ def get_schedule(
     return success(schedule_output(services.schedules.get(user.id, schedule_id)))
 
 
-@router.patch("/schedules/{scheduleId}")
+@router.patch("/schedules/{scheduleId}", response_model=ScheduleResponse)
 def update_schedule(
     _: WriteVersion,
     schedule_id: ScheduleId,
@@ -104,7 +84,7 @@ def update_schedule(
     return success(schedule_output(updated))
 
 
-@router.delete("/schedules/{scheduleId}")
+@router.delete("/schedules/{scheduleId}", response_model=StatusOutput)
 def delete_schedule(
     _: ReadVersion, schedule_id: ScheduleId, user: CurrentUser, services: Services
 ) -> JsonResponse:

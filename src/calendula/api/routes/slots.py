@@ -14,13 +14,21 @@ be read; the JSON body is rendered once per answer with orjson and kept with it.
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from calendula.api.deps import OptionalUser, Services, api_version, get_container
+from calendula.api.deps import RESOURCE_VERSIONS, OptionalUser, Services, get_container, versions
 from calendula.api.envelope import success
-from calendula.api.errors import ApiError
+from calendula.api.openapi import errors
 from calendula.api.responses import JsonResponse
+from calendula.api.schemas.outputs import (
+    LegacyReservationResponse,
+    LegacySlotsResponse,
+    MaybeReservationResponse,
+    ReservationResponse,
+    SlotsResponse,
+    StatusOutput,
+)
 from calendula.api.schemas.slots import (
     LegacyReserveSlotInput,
     ReserveSlotInput,
@@ -34,60 +42,55 @@ from calendula.domain.slots import group_by_local_date
 from calendula.services.holds import DEFAULT_HOLD_MINUTES
 from calendula.services.slot_cache import SlotAnswer
 
-SLOTS_VERSION = "2024-09-04"
+router = APIRouter()
 
-router = APIRouter(tags=["Slots"])
-
-
-def _route_not_found(request: Request) -> ApiError:
-    return ApiError(404, f"Cannot {request.method} {request.url.path}")
-
-
-def current_api(request: Request) -> None:
-    """Only `cal-api-version: 2024-09-04` reaches these routes."""
-    if api_version(request) != SLOTS_VERSION:
-        raise _route_not_found(request)
+VERSIONS = RESOURCE_VERSIONS["slots"]
+Current = versions("slots", legacy="unrouted")
+"""Only the current version (2024-09-04) reaches these routes."""
+Legacy = versions("slots", current="unrouted")
+"""Every version but the current one reaches the legacy routes."""
 
 
-def legacy_api(request: Request) -> None:
-    """Every version but 2024-09-04 reaches the legacy routes."""
-    if api_version(request) == SLOTS_VERSION:
-        raise _route_not_found(request)
+_TEXT: dict[str, object] = {"type": "string", "maxLength": 200}
+_INSTANT: dict[str, object] = {"type": "string", "format": "date-time"}
+_DATE_OR_INSTANT: dict[str, object] = {"anyOf": [{"type": "string", "format": "date"}, _INSTANT]}
+_ID: dict[str, object] = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_MINUTES: dict[str, object] = {"type": "integer", "minimum": 1, "maximum": 24 * 60}
+_FORMAT: dict[str, object] = {"type": "string", "enum": ["time", "range"]}
 
 
-Current = Depends(current_api)
-Legacy = Depends(legacy_api)
-
-
-def _query_parameter(name: str, description: str, example: str) -> dict[str, object]:
+def _query_parameter(
+    name: str, description: str, example: str, schema: dict[str, object] = _TEXT
+) -> dict[str, object]:
     return {
         "name": name,
         "in": "query",
         "required": name in ("start", "end", "startTime", "endTime"),
         "description": description,
-        "schema": {"type": "string", "example": example},
+        "schema": {**schema, "example": example},
     }
 
 
 _SLOTS_PARAMETERS = [
-    _query_parameter("start", "ISO 8601 date or UTC date-time", "2050-09-05"),
-    _query_parameter("end", "ISO 8601 date (whole day) or UTC date-time", "2050-09-06"),
-    _query_parameter("eventTypeId", "Event type id", "100"),
+    _query_parameter("start", "ISO 8601 date or UTC date-time", "2050-09-05", _DATE_OR_INSTANT),
+    _query_parameter(
+        "end", "ISO 8601 date (whole day) or UTC date-time", "2050-09-06", _DATE_OR_INSTANT
+    ),
+    _query_parameter("eventTypeId", "Event type id", "100", _ID),
     _query_parameter("eventTypeSlug", "Event type slug (with username)", "intro"),
     _query_parameter("username", "Owner of eventTypeSlug", "ada"),
     _query_parameter("usernames", "Dynamic group: two or more usernames, comma separated", "a,b"),
     _query_parameter("timeZone", "IANA time zone of the output (default UTC)", "Europe/Rome"),
-    _query_parameter("duration", "Slot length in minutes (an allowed length)", "60"),
-    _query_parameter("format", "time (default) or range", "range"),
+    _query_parameter("duration", "Slot length in minutes (an allowed length)", "60", _MINUTES),
+    _query_parameter("format", "time (default) or range", "range", _FORMAT),
     _query_parameter("bookingUidToReschedule", "Frees this booking's time", "abc123"),
 ]
 
 
-@router.get("/slots", openapi_extra={"parameters": _SLOTS_PARAMETERS})
+@router.get("/slots", response_model=SlotsResponse, openapi_extra={"parameters": _SLOTS_PARAMETERS})
 async def get_slots(request: Request) -> Response:
     """Bookable slots grouped by date in `timeZone` (cal-api-version 2024-09-04)."""
-    if api_version(request) != SLOTS_VERSION:
-        raise _route_not_found(request)
+    VERSIONS.resolve(request, legacy="unrouted")  # `Current`, without a dependency's cost
     ask = parse_slots_query(request.query_params)
     return _rendered(await _answer(request, ask), ask, legacy=False)
 
@@ -115,7 +118,13 @@ def _rendered(answer: SlotAnswer, ask: SlotAsk, *, legacy: bool) -> Response:
 # -- reservations (2024-09-04) -----------------------------------------------------------------
 
 
-@router.post("/slots/reservations", status_code=201, dependencies=[Current])
+@router.post(
+    "/slots/reservations",
+    status_code=201,
+    dependencies=[Current],
+    response_model=ReservationResponse,
+    responses=errors(403, 422),
+)
 def reserve_slot(body: ReserveSlotInput, services: Services, user: OptionalUser) -> JsonResponse:
     """Hold a slot for a few minutes while the booker confirms."""
     hold = services.holds.hold(
@@ -129,14 +138,21 @@ def reserve_slot(body: ReserveSlotInput, services: Services, user: OptionalUser)
     return success(reservation_output(hold, minutes), status_code=201)
 
 
-@router.get("/slots/reservations/{uid}", dependencies=[Current])
+@router.get(
+    "/slots/reservations/{uid}", dependencies=[Current], response_model=MaybeReservationResponse
+)
 def get_reservation(uid: str, services: Services) -> JsonResponse:
     """The reservation while it lasts, else `data: null`."""
     hold = services.holds.get(uid)
     return success(None if hold is None else reservation_output(hold))
 
 
-@router.patch("/slots/reservations/{uid}", dependencies=[Current])
+@router.patch(
+    "/slots/reservations/{uid}",
+    dependencies=[Current],
+    response_model=ReservationResponse,
+    responses=errors(403, 422),
+)
 def update_reservation(
     uid: str, body: ReserveSlotInput, services: Services, user: OptionalUser
 ) -> JsonResponse:
@@ -153,7 +169,7 @@ def update_reservation(
     return success(reservation_output(hold, minutes))
 
 
-@router.delete("/slots/reservations/{uid}", dependencies=[Current])
+@router.delete("/slots/reservations/{uid}", dependencies=[Current], response_model=StatusOutput)
 def delete_reservation(uid: str, services: Services) -> JsonResponse:
     """Release a reservation (unknown uids are ignored)."""
     services.holds.release(uid)
@@ -166,16 +182,21 @@ def delete_reservation(uid: str, services: Services) -> JsonResponse:
 @router.get(
     "/slots/available",
     dependencies=[Legacy],
+    response_model=LegacySlotsResponse,
     openapi_extra={
         "parameters": [
-            _query_parameter("startTime", "ISO 8601 date-time", "2050-09-05T00:00:00Z"),
-            _query_parameter("endTime", "ISO 8601 date-time", "2050-09-06T00:00:00Z"),
-            _query_parameter("eventTypeId", "Event type id", "100"),
+            _query_parameter(
+                "startTime", "ISO 8601 date-time", "2050-09-05T00:00:00Z", _DATE_OR_INSTANT
+            ),
+            _query_parameter(
+                "endTime", "ISO 8601 date-time", "2050-09-06T00:00:00Z", _DATE_OR_INSTANT
+            ),
+            _query_parameter("eventTypeId", "Event type id", "100", _ID),
             _query_parameter("eventTypeSlug", "Event type slug (with usernameList[])", "intro"),
             _query_parameter("usernameList[]", "Owner, or two or more users", "ada"),
             _query_parameter("timeZone", "IANA time zone of the output", "Europe/Rome"),
-            _query_parameter("duration", "Slot length in minutes", "30"),
-            _query_parameter("slotFormat", "time (default) or range", "range"),
+            _query_parameter("duration", "Slot length in minutes", "30", _MINUTES),
+            _query_parameter("slotFormat", "time (default) or range", "range", _FORMAT),
             _query_parameter("rescheduleUid", "Frees this booking's time", "abc123"),
         ]
     },
@@ -186,7 +207,13 @@ async def get_available_slots(request: Request) -> Response:
     return _rendered(await _answer(request, ask), ask, legacy=True)
 
 
-@router.post("/slots/reserve", status_code=201, dependencies=[Legacy])
+@router.post(
+    "/slots/reserve",
+    status_code=201,
+    dependencies=[Legacy],
+    response_model=LegacyReservationResponse,
+    responses=errors(422),
+)
 def legacy_reserve_slot(body: LegacyReserveSlotInput, services: Services) -> JsonResponse:
     """Legacy reservation: `data` is the reservation uid (also set as the `uid` cookie)."""
     hold = services.holds.hold(
@@ -197,7 +224,7 @@ def legacy_reserve_slot(body: LegacyReserveSlotInput, services: Services) -> Jso
     return response
 
 
-@router.delete("/slots/selected-slot", dependencies=[Legacy])
+@router.delete("/slots/selected-slot", dependencies=[Legacy], response_model=StatusOutput)
 def legacy_delete_selected_slot(
     request: Request, services: Services, uid: str | None = None
 ) -> JsonResponse:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from calendula.api.envelope import iso_instant
+from calendula.api.schemas.instants import Instant
 from calendula.domain.bookings import (
     Attendee,
     Booking,
@@ -156,7 +157,7 @@ class LocationIn(CamelModel):
 
 
 class CreateBookingIn(CamelModel):
-    start: datetime
+    start: Instant
     attendee: AttendeeIn
     event_type_id: Id | None = None
     event_type_slug: str | None = None
@@ -203,7 +204,7 @@ class CreateBookingIn(CamelModel):
 
 
 class RescheduleIn(CamelModel):
-    start: datetime
+    start: Instant
     rescheduling_reason: str | None = None
     rescheduled_by: Name | None = None
     seat_uid: str | None = None
@@ -280,12 +281,12 @@ class ListBookingsIn(CamelModel):
     event_type_id: Id | None = None
     teams_ids: list[Id] = Field(default_factory=list)
     team_id: Id | None = None
-    after_start: datetime | None = None
-    before_end: datetime | None = None
-    after_created_at: datetime | None = None
-    before_created_at: datetime | None = None
-    after_updated_at: datetime | None = None
-    before_updated_at: datetime | None = None
+    after_start: Instant | None = None
+    before_end: Instant | None = None
+    after_created_at: Instant | None = None
+    before_created_at: Instant | None = None
+    after_updated_at: Instant | None = None
+    before_updated_at: Instant | None = None
     sort_start: SortOrder | None = None
     sort_end: SortOrder | None = None
     sort_created: SortOrder | None = None
@@ -600,8 +601,8 @@ class LegacyResponsesIn(CamelModel):
 
 
 class LegacyCreateIn(CamelModel):
-    start: datetime
-    end: datetime | None = None
+    start: Instant
+    end: Instant | None = None
     event_type_id: Id
     time_zone: Zone
     language: Language = "en"

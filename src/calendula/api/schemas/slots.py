@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import QueryParams
 
 from calendula.api.envelope import iso_instant
+from calendula.api.schemas.instants import YEARS_MESSAGE, UtcInstant, to_utc
 from calendula.domain.bookings import SlotHold
 from calendula.domain.errors import InvalidInput, NotFound
 from calendula.domain.schedules import zone_from_name
@@ -58,9 +59,10 @@ def parse_instant(text: str | None, field: str, *, end_of_day: bool = False) -> 
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(field, f"{field} must be {_DATE_HINT}") from None
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if not 1900 <= value.year <= 9000:
-        raise InvalidInput(field, f"{field} must lie between the years 1900 and 9000")
+    try:
+        value = to_utc(value)  # checks the year first: no overflow
+    except ValueError:
+        raise InvalidInput(field, f"{field} {YEARS_MESSAGE}") from None
     if end_of_day and not (value.hour or value.minute or value.second):
         value += _END_OF_DAY
     return value
@@ -183,15 +185,8 @@ def legacy_slots(grouped: dict[str, list[dict[str, Any]]], with_end: bool) -> di
 # -- reservations ------------------------------------------------------------------------------
 
 
-def _utc(value: datetime) -> datetime:
-    """A time without an offset is read as UTC (Cal.com parses `slotStart` in UTC)."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if not 1900 <= value.year <= 9000:
-        raise ValueError("must lie between the years 1900 and 9000")
-    return value
-
-
-Instant = Annotated[datetime, AfterValidator(_utc)]
+Instant = UtcInstant
+"""A time without an offset is read as UTC (Cal.com parses `slotStart` in UTC)."""
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 Minutes = Annotated[int, Field(gt=0, le=24 * 60)]
 
