@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
 
 from calendula.integrations.counters import MemoryCounter, RedisCounter
 from calendula.integrations.host_resolver import SystemResolver
@@ -53,13 +56,11 @@ class Container:
     webhooks: WebhookService
     rate_counter: RateCounter
     changes: CalendarChanges
-    _dispose: object
+    engine: Engine
 
     def close(self) -> None:
         """Release database connections."""
-        dispose = getattr(self._dispose, "dispose", None)
-        if callable(dispose):
-            dispose()
+        self.engine.dispose()
 
 
 def configure_logging(settings: Settings) -> None:
@@ -110,15 +111,13 @@ def build(
         ),
         rate_counter=RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
         changes=changes,
-        _dispose=engine,
+        engine=engine,
     )
 
 
 def _ensure_sqlite_folder(settings: Settings) -> None:
     if not settings.is_sqlite:
         return
-    from pathlib import Path
-
     path = settings.database_url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
