@@ -124,13 +124,14 @@ def resolver() -> FakeResolver:
 
 @pytest.fixture
 def container(
-    database_url: str, clock: SettableClock, resolver: FakeResolver
+    database_url: str, clock: SettableClock, resolver: FakeResolver, tmp_path: Path
 ) -> Iterator[bootstrap.Container]:
     settings = Settings(
         database_url=database_url,
         environment="test",
         secret_key="x" * 40,
         rate_limit_per_minute=0,  # tests of the limit build their own app
+        mail_folder=str(tmp_path / "mail"),  # no SMTP: emails are written here
     )
     built = bootstrap.build(settings, clock=clock, resolver=resolver)
     yield built

@@ -1,4 +1,4 @@
-"""Command line (Typer): serve, db upgrade, user create, apikey create, demo.
+"""Command line (Typer): serve, worker, db upgrade, user create, apikey create, demo.
 
 A thin entry point: parse arguments, call `bootstrap` and one service, print the result.
 The reference in docs/cli.md is generated from this module's `--help` (see tests/cli).
@@ -6,6 +6,7 @@ The reference in docs/cli.md is generated from this module's `--help` (see tests
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -70,6 +71,34 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option(help="Deliver what is due now, then exit (cron, tests).")
+    ] = False,
+) -> None:
+    """Deliver webhooks and other outbox work until stopped (SIGTERM or Ctrl-C).
+
+    Run as many as you like beside `serve` (then set CALENDULA_OUTBOX_INLINE=false): they
+    never send the same attempt twice."""
+    import signal
+
+    settings = _settings()
+    container = bootstrap.build(settings)
+    bootstrap.configure_logging(settings)
+    try:
+        if once:
+            ran = container.dispatcher.drain()
+            out.print(f"Ran {ran} outbox jobs.")
+            return
+        signal.signal(signal.SIGTERM, lambda *_: container.dispatcher.request_stop())
+        out.print("Outbox worker running; Ctrl-C stops it.")
+        with contextlib.suppress(KeyboardInterrupt):
+            container.dispatcher.run_forever()
+    finally:
+        container.close()
 
 
 @db_app.command("upgrade")

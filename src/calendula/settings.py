@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,77 @@ class Settings(BaseSettings):
         description="Allow webhook subscriber URLs on private, loopback and link-local "
         "addresses (an intranet receiver). Off by default: such URLs are refused (SSRF).",
     )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long one webhook delivery may take (connecting: at most 5 s).",
+    )
+    outbox_inline: bool = Field(
+        default=True,
+        description="Deliver webhooks (and other outbox work) from inside each `calendula "
+        "serve` process. Set false when separate `calendula worker` processes deliver.",
+    )
+
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for emails. Unset: emails are written as .eml files to "
+        "CALENDULA_MAIL_FOLDER instead of being sent.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_tls: bool = Field(
+        default=False, description="Connect with TLS from the start (SMTPS, usually port 465)."
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the connection with STARTTLS (usually port 587); ignored when "
+        "CALENDULA_SMTP_TLS is true.",
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP login name, if needed.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="Calendula <calendula@localhost>",
+        description="The From address of every email, e.g. `Bookings <bookings@example.com>`.",
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, description="SMTP timeout in seconds.")
+    mail_folder: str = Field(
+        default="var/mail",
+        description="Where emails are written as .eml files when no SMTP host is set.",
+    )
+    sms_webhook_url: str | None = Field(
+        default=None,
+        description="SMS reminders are POSTed as JSON to this URL (your SMS gateway). "
+        "Unset: SMS reminders are not sent.",
+    )
+    sms_webhook_secret: str | None = Field(
+        default=None, description="Signs SMS webhook requests (Standard Webhooks headers)."
+    )
+
+    calendar_cache_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long busy times read from a connected calendar (CalDAV, ICS feed) "
+        "are reused by slot lists; read again in the background late in that time. Bookings "
+        "always re-check the calendars themselves.",
+    )
+    calendar_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="The longest a slot list or booking waits for connected calendars (all "
+        "of them, read in parallel); a calendar that has not answered counts as unreadable.",
+    )
+    calendar_failure_policy: Literal["hide", "ignore"] = Field(
+        default="hide",
+        description="When a host's calendar cannot be read: `hide` that host's times (no "
+        "double booking; the default) or `ignore` the calendar (treat it as empty). Logged.",
+    )
+    calendar_allow_private_targets: bool = Field(
+        default=False,
+        description="Allow CalDAV servers and ICS feeds on private, loopback and link-local "
+        "addresses (a Radicale or Nextcloud on the intranet). Off by default: refused (SSRF).",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -99,6 +171,13 @@ class Settings(BaseSettings):
         if value not in {"debug", "info", "warning", "error"}:
             raise ValueError("CALENDULA_LOG_LEVEL must be debug, info, warning or error")
         return value
+
+    @field_validator("sms_webhook_url")
+    @classmethod
+    def _sms_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("CALENDULA_SMS_WEBHOOK_URL must start with http:// or https://")
+        return value or None
 
     @model_validator(mode="after")
     def _secure_outside_development(self) -> Settings:

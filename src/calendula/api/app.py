@@ -22,11 +22,14 @@ from calendula.api.responses import JsonResponse
 from calendula.api.routes import bookings, event_types, me, schedules, slots, webhooks
 from calendula.api.schemas.outputs import HealthOutput
 from calendula.bootstrap import Container, build, configure_logging
+from calendula.web import install as install_pages
 
 
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if container.settings.outbox_inline:
+            container.dispatcher.start()  # deliveries from this process (see `worker`)
         yield
         await container.rate_counter.close()
         container.close()
@@ -65,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     install_openapi(app)
+    install_pages(app, container)  # last: the page paths are catch-alls (`/{username}`)
     return app
 
 

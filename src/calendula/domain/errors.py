@@ -7,6 +7,8 @@ layer maps them to status codes and the Cal.com error envelope in exactly one pl
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CalendulaError(Exception):
     """Base of every error Calendula raises on purpose."""
@@ -59,3 +61,31 @@ class SeatsFull(SlotUnavailable):
 
 class ReservationConflict(CalendulaError):
     """A slot reservation cannot be made because the time is booked or reserved by someone else."""
+
+
+class BusySourceUnavailable(CalendulaError):
+    """A host's external calendars could not be read in time (`BusyTimeSource.busy_times`).
+
+    `host_ids` are the hosts whose calendars failed; `partial` holds what could be read (per
+    host) for the others. Availability applies the failure policy: the failed hosts' times are
+    hidden (never a double booking); it never reaches the HTTP layer."""
+
+    def __init__(
+        self, host_ids: frozenset[int], partial: dict[int, list[Any]], message: str = ""
+    ) -> None:
+        super().__init__(message or f"calendars of hosts {sorted(host_ids)} cannot be read")
+        self.host_ids = host_ids
+        self.partial = partial
+
+
+class CalendarUnreachable(CalendulaError):
+    """A connected calendar could not be read or written (network, timeout, refusal, a
+    malformed answer). `transient`: worth retrying (timeouts, 5xx, 429); `status_code` is the
+    server's answer when there was one. Services turn it into a policy or an `InvalidInput`."""
+
+    def __init__(
+        self, message: str, *, transient: bool = True, status_code: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.status_code = status_code

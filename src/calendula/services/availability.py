@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from calendula.domain.accounts import User
-from calendula.domain.errors import InvalidInput, NotFound
+from calendula.domain.errors import BusySourceUnavailable, InvalidInput, NotFound
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
 from calendula.domain.schedules import Schedule, expand_schedule, zone_from_name
@@ -244,7 +244,7 @@ def gather_snapshot(
             seated.setdefault(row.booking_uid, occupancy)
         else:
             busy[row.host_id].append(row.blocked)
-    for host_id, intervals in busy_source.busy_times(host_ids, busy_span).items():
+    for host_id, intervals in external_busy(busy_source, host_ids, busy_span).items():
         if host_id in busy:
             busy[host_id].extend(intervals)
     calendars = tuple(
@@ -254,6 +254,28 @@ def gather_snapshot(
     )
     ordered = sorted(seated.values(), key=lambda occupancy: occupancy.start)
     return Snapshot(event_type, mode, calendars, tuple(holds), tuple(ordered))
+
+
+def external_busy(
+    busy_source: BusyTimeSource, host_ids: Sequence[int], span: Interval
+) -> dict[int, list[Interval]]:
+    """The external calendars' busy times of `host_ids` in `span`, with the failure policy
+    applied: a host whose calendars cannot be read (`BusySourceUnavailable`) is busy for the
+    whole `span`, so neither a slot list nor a booking can double-book them (logged)."""
+    try:
+        return busy_source.busy_times(host_ids, span)
+    except BusySourceUnavailable as error:
+        log.warning(
+            "calendars unreadable, hiding the times of hosts %s: %s",
+            sorted(error.host_ids),
+            error.message,
+        )
+        hidden: dict[int, list[Interval]] = {
+            host_id: list(found) for host_id, found in error.partial.items()
+        }
+        for host_id in error.host_ids:
+            hidden[host_id] = [span]
+        return hidden
 
 
 def _host_calendar(

@@ -5,7 +5,15 @@ Owns: `BookingService` and its input/output values (`NewBooking`, `NewGuest`, `B
 Every write is one unit of work: availability is re-checked for exactly the requested interval
 inside the write transaction (no cache), then the booking is inserted and its time claimed; the
 database's claim constraint is the last line of defence (`SlotUnavailable`). Side effects
-(webhooks, email) will be outbox rows written in the same transaction.
+(webhooks, emails, calendar writes) start as an outbox event written in the same transaction
+(`_emit`): topic a webhook trigger name, data `{"payload": <Cal.com booking payload>}` taken
+from the booking as committed. After commit `on_commit` wakes the dispatcher.
+
+Topics: BOOKING_CREATED (accepted on create, a seat taken, a request confirmed),
+BOOKING_REQUESTED, BOOKING_RESCHEDULED (the new booking; the old uid in `rescheduleUid`),
+BOOKING_CANCELLED (also one seat given up: the payload status then stays ACCEPTED),
+BOOKING_REJECTED, BOOKING_NO_SHOW_UPDATED, and BOOKING_UPDATED (guests, attendees or location
+changed: no Cal.com trigger, for emails and calendars).
 """
 
 from __future__ import annotations
@@ -34,8 +42,10 @@ from calendula.domain.bookings import (
 from calendula.domain.errors import Conflict, InvalidInput, NotFound, SeatsFull, SlotUnavailable
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
+from calendula.domain.outbox import OutboxEvent
 from calendula.domain.schedules import zone_from_name
 from calendula.domain.slots import Slot, check_slot
+from calendula.domain.webhooks import BookingFacts, Trigger, booking_payload, no_show_payload
 from calendula.services.availability import SlotQuery, gather_calendars, load_event_type
 from calendula.services.ports import (
     BookingFilter,
@@ -53,6 +63,8 @@ MAX_GUESTS = rules.MAX_GUESTS_PER_BOOKING
 MAX_AHEAD = timedelta(days=366 * 100)
 """How far ahead a booking may start: far beyond any booking window, well inside datetime."""
 MAX_TITLE_LENGTH = 255
+UPDATED = "BOOKING_UPDATED"
+"""Outbox topic for guests, attendees or location changed (no Cal.com webhook trigger)."""
 ASCENDING_STATUSES = frozenset({ListStatus.UPCOMING, ListStatus.RECURRING, ListStatus.UNCONFIRMED})
 
 
@@ -181,12 +193,20 @@ class BookingService:
         *,
         uid_factory: Callable[[], str] = new_uid,
         changes: CalendarChanges | None = None,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._busy_source = busy_source
         self._new_uid = uid_factory
         self._changes = changes or CalendarChanges()
+        self._on_commit = on_commit
+
+    def _committed(self) -> None:
+        """After every committed write: caches drop what they hold, the outbox is woken."""
+        self._changes.note()
+        if self._on_commit is not None:
+            self._on_commit()
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -267,8 +287,11 @@ class BookingService:
                 view = BookingView(booking, (owner,), event_type)  # what `view` would load
             else:
                 view = _views(uow, [booking])[0]
+            created = booking.status is BookingStatus.ACCEPTED
+            trigger = Trigger.BOOKING_CREATED if created else Trigger.BOOKING_REQUESTED
+            _emit(uow, trigger, view, now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         log.info("booking %s created for event type %s", booking.uid, event_type.id)
         return view
 
@@ -402,8 +425,10 @@ class BookingService:
             by_owner = _is_owner(uow, old, actor_id, by)
             new = self._moved(old, event_type, wanted, new_uid_, now, by, reason, by_owner)
             new = uow.bookings.add(new)
+            view = _views(uow, [new])[0]
+            _emit(uow, Trigger.BOOKING_RESCHEDULED, view, now, previous=old)
             uow.commit()
-            self._changes.note()
+            self._committed()
         log.info("booking %s rescheduled to %s", uid, new.uid)
         return new
 
@@ -467,8 +492,9 @@ class BookingService:
                     )
                 changed = rules.cancel(booking, reason=reason, by=by, now=now)
             cancelled = uow.bookings.update(changed)
+            _emit(uow, Trigger.BOOKING_CANCELLED, _views(uow, [cancelled])[0], now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         return cancelled
 
     def confirm(self, uid: str, *, actor_id: int) -> Booking:
@@ -476,8 +502,9 @@ class BookingService:
         with self._uow_factory(write=True) as uow:
             booking = _host_booking(uow, uid, actor_id)
             confirmed = uow.bookings.update(rules.confirm(booking, now=now))
+            _emit(uow, Trigger.BOOKING_CREATED, _views(uow, [confirmed])[0], now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         return confirmed
 
     def decline(self, uid: str, *, actor_id: int, reason: str | None = None) -> Booking:
@@ -485,8 +512,9 @@ class BookingService:
         with self._uow_factory(write=True) as uow:
             booking = _host_booking(uow, uid, actor_id)
             declined = uow.bookings.update(rules.decline(booking, reason=reason, now=now))
+            _emit(uow, Trigger.BOOKING_REJECTED, _views(uow, [declined])[0], now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         return declined
 
     def mark_absent(
@@ -502,8 +530,9 @@ class BookingService:
             booking = _host_booking(uow, uid, actor_id)
             marked = rules.mark_absent(booking, host=host, attendees=dict(attendees or {}), now=now)
             marked = uow.bookings.update(marked)
+            _emit_event(uow, Trigger.BOOKING_NO_SHOW_UPDATED, marked, now, no_show_payload(marked))
             uow.commit()
-            self._changes.note()
+            self._committed()
         return marked
 
     def add_guests(self, uid: str, *, actor_id: int, guests: Sequence[NewGuest]) -> Booking:
@@ -514,8 +543,9 @@ class BookingService:
             first = booking.attendees[0]
             added = tuple(_guest(g, first, f"guests.{i}") for i, g in enumerate(guests))
             updated = uow.bookings.update(rules.add_guests(booking, added, now=now))
+            _emit(uow, UPDATED, _views(uow, [updated])[0], now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         return updated
 
     def add_attendee(
@@ -530,8 +560,9 @@ class BookingService:
             seat = new_uid() if booking.seats_total is not None else None
             added = uow.bookings.add_attendee(uid, dataclasses.replace(attendee, seat_uid=seat))
             booking = uow.bookings.update(dataclasses.replace(_must_get(uow, uid), updated_at=now))
+            _emit(uow, UPDATED, _views(uow, [booking])[0], now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         return booking, added
 
     def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
@@ -539,8 +570,9 @@ class BookingService:
         with self._uow_factory(write=True) as uow:
             booking = _host_booking(uow, uid, actor_id)
             updated = uow.bookings.update(rules.relocate(booking, location.strip(), now=now))
+            _emit(uow, UPDATED, _views(uow, [updated])[0], now)
             uow.commit()
-            self._changes.note()
+            self._committed()
         return updated
 
     # -- views (what the API renders) ----------------------------------------------------------
@@ -570,6 +602,39 @@ class BookingService:
         with self._uow_factory() as uow:
             page = uow.bookings.search(actor_id, criteria, now)
             return BookingListing(_views(uow, page.items), page.total)
+
+
+def _emit(
+    uow: UnitOfWork,
+    topic: Trigger | str,
+    view: BookingView,
+    now: datetime,
+    *,
+    previous: Booking | None = None,
+) -> None:
+    """Record the booking event in this transaction, its payload as Cal.com's webhooks carry
+    it (for BOOKING_UPDATED, shaped as BOOKING_CREATED's)."""
+    if not view.hosts:
+        log.warning("booking %s has no host left: no event recorded", view.booking.uid)
+        return
+    facts = BookingFacts(view.booking, view.hosts[0], view.event_type, previous)
+    trigger = topic if isinstance(topic, Trigger) else Trigger.BOOKING_CREATED
+    _emit_event(uow, str(topic), view.booking, now, booking_payload(trigger, facts))
+
+
+def _emit_event(
+    uow: UnitOfWork, topic: str, booking: Booking, now: datetime, payload: dict[str, Any]
+) -> None:
+    uow.outbox.add_event(
+        OutboxEvent(
+            topic=topic,
+            created_at=now,
+            owner_id=booking.owner_id,
+            booking_uid=booking.uid,
+            event_type_id=booking.event_type_id,
+            data={"payload": payload},
+        )
+    )
 
 
 def _guest(guest: NewGuest, first: Attendee, field_name: str) -> Attendee:

@@ -6,17 +6,26 @@ implementations of the same Protocols. Each method's docstring is its contract.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from calendula.domain.accounts import ApiKey, User
 from calendula.domain.bookings import Attendee, Booking, ListStatus, SlotHold
+from calendula.domain.calendars import (
+    Connection,
+    ConnectionKind,
+    DiscoveredCalendar,
+    PublishedFeed,
+    RemoteCalendar,
+)
 from calendula.domain.event_types import EventType
 from calendula.domain.intervals import Interval
+from calendula.domain.outbox import Attempt, Job, JobStatus, NewJob, OutboxEvent
+from calendula.domain.reminders import Reminder
 from calendula.domain.schedules import Schedule
 from calendula.domain.webhooks import Trigger, Webhook
 
@@ -294,6 +303,110 @@ class WebhookRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """Events, jobs and attempts (`domain.outbox`). Events are written by use cases in their
+    own transaction; everything else is the dispatcher's. Never commits."""
+
+    def add_event(self, event: OutboxEvent) -> OutboxEvent:
+        """Record an event in the current transaction; returns it with `id` set."""
+        ...
+
+    def pending_events(self, limit: int) -> list[OutboxEvent]:
+        """Up to `limit` events not yet fanned out, oldest first. On PostgreSQL the rows are
+        locked (`FOR UPDATE SKIP LOCKED`): concurrent dispatchers take different events."""
+        ...
+
+    def mark_fanned_out(self, event_ids: Sequence[int], now: datetime) -> None: ...
+
+    def add_jobs(self, jobs: Sequence[NewJob], now: datetime) -> None:
+        """Insert pending jobs (duplicate `message_id`s are a programming error)."""
+        ...
+
+    def withdraw(self, booking_uid: str, now: datetime, reason: str) -> int:
+        """Cancel the pending scheduled jobs (`schedule_key` set) of `booking_uid`; returns
+        how many."""
+        ...
+
+    def pending_schedule_keys(self, booking_uid: str) -> set[str]:
+        """The `schedule_key`s of `booking_uid`'s pending scheduled jobs."""
+        ...
+
+    def claim_message(self, message_id: str, now: datetime) -> Job:
+        """Claim one pending job by message id for an immediate, in-line try (a test
+        delivery): running, `attempts` counted up. Raises `NotFound` if there is none."""
+        ...
+
+    def cancel_pending(self, kind: str, target: str, now: datetime, reason: str) -> int:
+        """Cancel every pending job of `kind` for `target` (a subscription removed or
+        disabled); returns how many."""
+        ...
+
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, kinds: Sequence[str]
+    ) -> list[Job]:
+        """Up to `limit` jobs of `kinds` that are due (pending with `due_at <= now`, or running
+        with `lease_until < now`), oldest due first, marked running until `lease_until`, their
+        `attempts` counted up. On PostgreSQL `FOR UPDATE SKIP LOCKED`: concurrent dispatchers
+        never claim the same job."""
+        ...
+
+    def finish(
+        self,
+        job: Job,
+        attempt: Attempt,
+        status: JobStatus,
+        now: datetime,
+        due_at: datetime | None = None,
+    ) -> bool:
+        """Record `attempt` and move a job this dispatcher claimed (`job.attempts` as claimed)
+        to `status` (`PENDING` with `due_at` to retry). Returns False, recording nothing, when
+        the claim was lost (the job was claimed again after its lease expired)."""
+        ...
+
+    def get_job(self, job_id: int) -> Job | None: ...
+
+    def list_jobs(
+        self, kind: str, target: str, take: int, skip: int
+    ) -> list[tuple[Job, list[Attempt]]]:
+        """A target's jobs, newest first, each with its attempts (oldest first)."""
+        ...
+
+    def reopen(self, job_id: int, now: datetime) -> Job | None:
+        """Make a finished job pending again, due now (redelivery on request); same message
+        id, earlier attempts kept. None when there is no such job."""
+        ...
+
+
+class ReminderRepository(Protocol):
+    """Reminders of event types (`domain.reminders`). Never commits."""
+
+    def add(self, reminder: Reminder) -> Reminder:
+        """Insert; returns it with `id` and `created_at` as given."""
+        ...
+
+    def get(self, reminder_id: int) -> Reminder | None: ...
+
+    def list_for_event_type(self, event_type_id: int) -> list[Reminder]:
+        """The event type's reminders ordered by id (active or not)."""
+        ...
+
+    def update(self, reminder: Reminder) -> Reminder:
+        """Persist every field (matched by id). Raises `NotFound`."""
+        ...
+
+    def delete(self, reminder_id: int) -> None: ...
+
+    def withdraw_scheduled(self, schedule_key: str, now: datetime) -> int:
+        """Cancel the pending outbox jobs scheduled under `schedule_key` (a reminder deleted
+        or switched off); returns how many."""
+        ...
+
+    def withdraw_departed(self, booking_uid: str, staying: Sequence[str], now: datetime) -> int:
+        """Cancel the pending reminder jobs of `booking_uid` whose target is not in `staying`
+        (an attendee gave up their seat); returns how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Rolls back on exit unless `commit()` was called.
     Repositories never commit."""
@@ -305,6 +418,9 @@ class UnitOfWork(Protocol):
     bookings: BookingRepository
     holds: HoldRepository
     webhooks: WebhookRepository
+    outbox: OutboxRepository
+    reminders: ReminderRepository
+    calendars: CalendarRepository
 
     def __enter__(self) -> Self: ...
 
@@ -343,6 +459,30 @@ class HostResolver(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """How one outbound POST went. `status_code` is None when no answer came (`error` says
+    why: timeout, connection refused...). `refused` means it was never sent: the address the
+    host resolved to at connect time is not allowed (SSRF rule). `retry_after` is the answer's
+    `Retry-After`, when it had one."""
+
+    status_code: int | None
+    duration_ms: int
+    error: str | None = None
+    retry_after: timedelta | None = None
+    refused: bool = False
+
+
+class WebhookTransport(Protocol):
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> HttpAnswer:
+        """POST `body` once: short timeouts, redirects not followed, the connected address
+        checked against the SSRF rule. Never raises for network trouble (see `HttpAnswer`).
+        Thread-safe: the dispatcher calls it from several threads."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class SecretBox(Protocol):
     """Authenticated encryption of short secrets at rest (webhook signing secrets)."""
 
@@ -364,3 +504,87 @@ class RateCounter(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarAccess:
+    """What an adapter needs to reach one calendar: the connection's kind and address
+    (`url`: the CalDAV server, or the ICS feed), its credentials in clear (opened from the
+    `SecretBox` just before use; never logged) and the calendar (`calendar_url`, the CalDAV
+    collection; the feed itself for ICS)."""
+
+    kind: ConnectionKind
+    url: str
+    calendar_url: str
+    username: str | None = None
+    password: str | None = None
+
+
+class CalendarRepository(Protocol):
+    """Calendar connections, their calendars and published feeds. Never commits."""
+
+    def add_connection(
+        self, connection: Connection, calendars: Sequence[DiscoveredCalendar]
+    ) -> Connection:
+        """Insert the connection and its calendars (busy by default, not destinations)."""
+        ...
+
+    def get_connection(self, connection_id: int) -> Connection | None: ...
+
+    def list_connections(self, owner_ids: Sequence[int]) -> list[Connection]:
+        """The connections of `owner_ids`, ordered by id."""
+        ...
+
+    def record_health(
+        self, connection_id: int, now: datetime, error: str | None = None
+    ) -> Connection | None:
+        """A success (`error` None: failures reset) or a failure (counted up, `error` kept).
+        None when the connection is gone."""
+        ...
+
+    def delete_connection(self, connection_id: int) -> None:
+        """Remove it with its calendars; unknown ids are ignored."""
+        ...
+
+    def list_calendars(self, owner_ids: Sequence[int]) -> list[RemoteCalendar]:
+        """The calendars of `owner_ids`' connections, ordered by connection, then id."""
+        ...
+
+    def update_calendar(self, calendar: RemoteCalendar) -> RemoteCalendar:
+        """Persist `is_busy` and `is_destination` (matched by id). Making one the destination
+        first clears the owner's other destination. Raises `NotFound`."""
+        ...
+
+    def add_feed(self, feed: PublishedFeed) -> PublishedFeed: ...
+
+    def list_feeds(self, owner_id: int) -> list[PublishedFeed]: ...
+
+    def get_feed(self, feed_id: int) -> PublishedFeed | None: ...
+
+    def get_feed_by_hash(self, token_hash: str) -> PublishedFeed | None: ...
+
+    def delete_feed(self, feed_id: int) -> None: ...
+
+
+class CalendarClient(Protocol):
+    """Reads and writes connected calendars (CalDAV, RFC 4791; ICS feeds, RFC 5545). Every
+    method raises `CalendarUnreachable` on any failure and gives up after its own timeout."""
+
+    def discover(self, access: CalendarAccess) -> list[DiscoveredCalendar]:
+        """The calendars of a CalDAV account (`access.calendar_url` unused), or the feed itself
+        (an ICS feed is one calendar; it is fetched and parsed to prove it works)."""
+        ...
+
+    def busy(self, access: CalendarAccess, window: Interval, zone: str) -> list[Interval]:
+        """Busy intervals of one calendar overlapping `window`: recurrences expanded,
+        transparent and cancelled events left out, floating and all-day times read in `zone`
+        (IANA name, the host's)."""
+        ...
+
+    def put_event(self, access: CalendarAccess, uid: str, event: Mapping[str, Any]) -> None:
+        """Create or replace the event `uid` (`domain.calendars.CalendarWrite.event`)."""
+        ...
+
+    def delete_event(self, access: CalendarAccess, uid: str) -> None:
+        """Delete the event `uid`; an event that is already gone is not an error."""
+        ...

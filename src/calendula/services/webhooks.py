@@ -157,6 +157,14 @@ class WebhookService:
         with self._uow_factory() as uow:
             return self._opened(_owned(uow, owner_id, webhook_id, event_type_id))
 
+    def get_any(self, owner_id: int, webhook_id: str) -> Webhook:
+        """The owner's webhook by id, whether a user webhook or one of an event type's."""
+        with self._uow_factory() as uow:
+            webhook = uow.webhooks.get(webhook_id) if _is_uuid(webhook_id) else None
+        if webhook is None or webhook.owner_id != owner_id:
+            raise NotFound(f"Webhook ({webhook_id}) not found")
+        return self._opened(webhook)
+
     def update(
         self,
         owner_id: int,

@@ -347,3 +347,173 @@ class WebhookRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer)
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxEventRow(Base):
+    """A change that happened, written in the change's own transaction (`domain.outbox`).
+
+    `fanned_out_at` is set, in one transaction with the jobs it produced, when the dispatcher
+    has turned the event into jobs; unprocessed events are found by the partial index."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        Index(
+            "ix_outbox_events_pending",
+            "id",
+            sqlite_where=text("fanned_out_at IS NULL"),
+            postgresql_where=text("fanned_out_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    booking_uid: Mapped[str | None] = mapped_column(String(64))
+    event_type_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    fanned_out_at: Mapped[datetime | None]
+
+
+class OutboxJobRow(Base):
+    """One piece of side-effect work (a webhook message to one subscriber, an email...).
+
+    Claimable when `status` is pending and `due_at` has come, or running with an expired
+    `lease_until` (its dispatcher died). `message_id` stays the same across retries."""
+
+    __tablename__ = "outbox_jobs"
+    __table_args__ = (
+        UniqueConstraint("message_id"),
+        Index("ix_outbox_jobs_status_due_at", "status", "due_at"),
+        Index("ix_outbox_jobs_kind_target_id", "kind", "target", "id"),
+        Index("ix_outbox_jobs_booking_uid", "booking_uid"),
+        CheckConstraint(
+            "status IN ('pending', 'running', 'delivered', 'failed', 'cancelled')", name="status"
+        ),
+        CheckConstraint("attempts >= 0", name="attempts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]]
+    booking_uid: Mapped[str | None] = mapped_column(String(64))
+    schedule_key: Mapped[str | None] = mapped_column(String(64))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_events.id", ondelete="SET NULL")
+    )
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class OutboxAttemptRow(Base):
+    """One try at a job: when, how long, what answered. Never updated."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_jobs.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime]
+    result: Mapped[str] = mapped_column(String(16))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ReminderRow(Base):
+    """A reminder of an event type (`domain.reminders.Reminder`): `offset` `unit`s before the
+    start of each of its bookings. Deleting the event type or the user deletes its reminders."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint("offset_value >= 0", name="offset_value"),
+        CheckConstraint("unit IN ('minutes', 'hours', 'days')", name="unit"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint("send_to IN ('attendees', 'host', 'both')", name="send_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_type_id: Mapped[int] = mapped_column(
+        ForeignKey("event_types.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    offset_value: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    send_to: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class CalendarConnectionRow(Base):
+    """A host's CalDAV account or ICS feed subscription (`domain.calendars.Connection`).
+    `secret` holds the sealed password (CalDAV) or the sealed feed address (ICS)."""
+
+    __tablename__ = "calendar_connections"
+    __table_args__ = (
+        CheckConstraint("kind IN ('caldav', 'ics-feed')", name="kind"),
+        CheckConstraint("consecutive_failures >= 0", name="consecutive_failures"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(String(2048))
+    username: Mapped[str | None] = mapped_column(String(255))
+    secret: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer)
+
+
+class ConnectedCalendarRow(Base):
+    """One calendar of a connection: busy (its events block time) and/or the destination of
+    new bookings (`uq_connected_calendars_destination`: at most one per host)."""
+
+    __tablename__ = "connected_calendars"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "external_id"),
+        Index(
+            "uq_connected_calendars_destination",
+            "owner_id",
+            unique=True,
+            sqlite_where=text("is_destination"),
+            postgresql_where=text("is_destination"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_connections.id", ondelete="CASCADE")
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(2048))
+    name: Mapped[str] = mapped_column(String(255))
+    is_busy: Mapped[bool] = mapped_column(Boolean)
+    is_destination: Mapped[bool] = mapped_column(Boolean)
+    read_only: Mapped[bool] = mapped_column(Boolean)
+
+
+class PublishedFeedRow(Base):
+    """A host's secret ICS address; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "published_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    free_busy_only: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]

@@ -19,10 +19,13 @@ from sqlalchemy.orm import Session
 
 from calendula.storage.accounts import SqlApiKeyRepository, SqlUserRepository
 from calendula.storage.bookings import SqlBookingRepository
+from calendula.storage.calendars import SqlCalendarRepository
 from calendula.storage.claims import WRITE_SESSION_KEY
 from calendula.storage.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION
 from calendula.storage.event_types import SqlEventTypeRepository
 from calendula.storage.holds import SqlHoldRepository
+from calendula.storage.outbox import SqlOutboxRepository
+from calendula.storage.reminders import SqlReminderRepository
 from calendula.storage.schedules import SqlScheduleRepository
 from calendula.storage.webhooks import SqlWebhookRepository
 
@@ -30,8 +33,11 @@ if TYPE_CHECKING:
     from calendula.services.ports import (
         ApiKeyRepository,
         BookingRepository,
+        CalendarRepository,
         EventTypeRepository,
         HoldRepository,
+        OutboxRepository,
+        ReminderRepository,
         ScheduleRepository,
         UnitOfWork,
         UnitOfWorkFactory,
@@ -56,6 +62,9 @@ class SqlUnitOfWork:
         self.bookings: BookingRepository = SqlBookingRepository(self._session)
         self.holds: HoldRepository = SqlHoldRepository(self._session)
         self.webhooks: WebhookRepository = SqlWebhookRepository(self._session)
+        self.outbox: OutboxRepository = SqlOutboxRepository(self._session)
+        self.calendars: CalendarRepository = SqlCalendarRepository(self._session)
+        self.reminders: ReminderRepository = SqlReminderRepository(self._session)
 
     @property
     def session(self) -> Session:

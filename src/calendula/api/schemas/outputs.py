@@ -335,6 +335,57 @@ class HealthOutput(_Out):
     version: str
 
 
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+class UserWebhookOutput(_Out):
+    id: str
+    user_id: int
+    subscriber_url: str
+    triggers: list[str]
+    active: bool
+    payload_template: str | None
+
+
+class EventTypeWebhookOutput(_Out):
+    id: str
+    event_type_id: int
+    subscriber_url: str
+    triggers: list[str]
+    active: bool
+    payload_template: str | None
+
+
+class DeliveryAttemptOutput(_Out):
+    started_at: Instant
+    result: Literal["delivered", "retry", "failed", "cancelled"]
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+class DeliveryOutput(_Out):
+    id: int
+    message_id: str
+    trigger: str
+    status: Literal["pending", "running", "delivered", "failed", "cancelled"]
+    created_at: Instant
+    due_at: Instant
+    finished_at: Instant | None
+    attempt_count: int
+    last_error: str | None
+    attempts: list[DeliveryAttemptOutput]
+
+
+class DeliveryLogOutput(_Out):
+    webhook_id: str
+    active: bool
+    consecutive_failures: int
+    disabled_at: Instant | None
+    disabled_reason: str | None
+    deliveries: list[DeliveryOutput]
+
+
 # -- the answers, by operation -----------------------------------------------------------------
 
 MeResponse = envelope(MeOutput, "MeResponse")
@@ -358,3 +409,10 @@ AttendeeResponse = envelope(AttendeeOutput, "AttendeeResponse")
 AttendeesResponse = envelope(list[AttendeeOutput], "AttendeesResponse")
 CalendarLinksResponse = envelope(list[CalendarLinkOutput], "CalendarLinksResponse")
 ReferencesResponse = envelope(list[dict[str, Any]], "ReferencesResponse")
+UserWebhookResponse = envelope(UserWebhookOutput, "UserWebhookResponse")
+UserWebhooksResponse = envelope(list[UserWebhookOutput], "UserWebhooksResponse")
+EventTypeWebhookResponse = envelope(EventTypeWebhookOutput, "EventTypeWebhookResponse")
+EventTypeWebhooksResponse = envelope(list[EventTypeWebhookOutput], "EventTypeWebhooksResponse")
+DeletedWebhooksResponse = envelope(str, "DeletedWebhooksResponse")
+DeliveryLogResponse = envelope(DeliveryLogOutput, "DeliveryLogResponse")
+DeliveryResponse = envelope(DeliveryOutput, "DeliveryResponse")

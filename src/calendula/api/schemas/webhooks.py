@@ -20,7 +20,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic.alias_generators import to_camel
 
-from calendula.domain.webhooks import WEBHOOK_VERSION, Webhook
+from calendula.domain.outbox import Attempt
+from calendula.domain.webhooks import WEBHOOK_VERSION, Webhook, js_iso
+from calendula.services.webhook_delivery import Delivery
 from calendula.services.webhooks import KEEP, NewWebhook, WebhookPatch
 
 MAX_TAKE = 250
@@ -113,3 +115,46 @@ def event_type_webhook_output(webhook: Webhook) -> dict[str, Any]:
 def deleted_count_output(count: int) -> str:
     """What Cal.com answers for deleting all webhooks of an event type."""
     return f"{count} webhooks deleted"
+
+
+class DeliveriesQuery(_Input):
+    take: int = Field(default=20, ge=1, le=100)
+    skip: int = Field(default=0, ge=0, le=MAX_INT)
+
+
+def _attempt_output(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "startedAt": js_iso(attempt.started_at),
+        "result": attempt.result.value,
+        "statusCode": attempt.status_code,
+        "durationMs": attempt.duration_ms,
+        "error": attempt.error,
+    }
+
+
+def delivery_output(delivery: Delivery) -> dict[str, Any]:
+    """One message of the delivery log (Calendula's own shape; Cal.com has none)."""
+    job = delivery.job
+    return {
+        "id": job.id,
+        "messageId": job.message_id,
+        "trigger": str(job.payload.get("trigger", "")),
+        "status": job.status.value,
+        "createdAt": js_iso(job.created_at),
+        "dueAt": js_iso(job.due_at),
+        "finishedAt": js_iso(job.finished_at) if job.finished_at else None,
+        "attemptCount": job.attempts,
+        "lastError": job.last_error,
+        "attempts": [_attempt_output(a) for a in delivery.attempts],
+    }
+
+
+def delivery_log_output(webhook: Webhook, deliveries: list[Delivery]) -> dict[str, Any]:
+    return {
+        "webhookId": webhook.id,
+        "active": webhook.active,
+        "consecutiveFailures": webhook.consecutive_failures,
+        "disabledAt": js_iso(webhook.disabled_at) if webhook.disabled_at else None,
+        "disabledReason": webhook.disabled_reason,
+        "deliveries": [delivery_output(d) for d in deliveries],
+    }

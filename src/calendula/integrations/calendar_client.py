@@ -1,0 +1,196 @@
+"""Reads and writes connected calendars: CalDAV (RFC 4791) and ICS feeds (RFC 5545).
+
+Owns: `NetworkCalendarClient` (port `CalendarClient`). CalDAV goes through the `caldav`
+package: discovery from the principal's calendar home set (§6.2.1), busy times by a
+calendar-query REPORT with a time-range filter (§7.8) whose objects are expanded here
+(`integrations.ical`, so a CalDAV calendar and an ICS feed follow exactly the same rules for
+recurrences, transparency, cancellations, floating and all-day times), writes by PUT of one
+resource per UID (`<uid>.ics`) and DELETE. ICS feeds are fetched with `httpx` and conditional
+requests (RFC 9110 §13: `If-None-Match` / `If-Modified-Since`); on 304 the copy kept from the
+previous answer is used.
+
+Every call has the client's `timeout`; every failure is a `CalendarUnreachable`. Credentials
+are never logged. RFC 6764 DNS discovery is off: the address given is the one called (the
+service checks it against the private-address rule first).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from caldav.davclient import DAVClient
+import httpx
+import icalendar
+from caldav.lib import error as dav_error
+
+from calendula.domain.calendars import ConnectionKind, DiscoveredCalendar
+from calendula.domain.errors import CalendarUnreachable
+from calendula.domain.intervals import Interval
+from calendula.integrations.ical import booking_event_ics, busy_from_calendars, parse_calendars
+from calendula.services.ports import CalendarAccess
+
+log = logging.getLogger(__name__)
+
+MAX_FEED_BYTES = 10 * 1024 * 1024
+USER_AGENT = "Calendula calendar sync"
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    etag: str | None
+    last_modified: str | None
+    calendars: list[icalendar.Calendar]
+
+
+class NetworkCalendarClient:
+    def __init__(
+        self,
+        *,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._timeout = timeout
+        self._http = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+            max_redirects=3,
+            headers={"User-Agent": USER_AGENT},
+        )
+        self._feeds: dict[str, _Feed] = {}
+        self._lock = threading.Lock()
+        self._now = now
+        self.feed_requests = 0
+        """Feed GETs sent (tests and benchmarks count conditional requests with it)."""
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the port ------------------------------------------------------------------------------
+
+    def discover(self, access: CalendarAccess) -> list[DiscoveredCalendar]:
+        if access.kind is ConnectionKind.ICS_FEED:
+            self._feed(access.url)
+            return [DiscoveredCalendar(access.url, "ICS feed", read_only=True)]
+        with _dav_errors():
+            client = self._dav(access)
+            try:
+                calendars = client.principal().calendars()  # type: ignore[no-untyped-call]
+            except dav_error.AuthorizationError:
+                raise
+            except dav_error.DAVError:  # the address may be a calendar, not a server
+                calendars = [client.calendar(url=access.url)]  # type: ignore[no-untyped-call]
+            return [
+                DiscoveredCalendar(str(c.url), str(c.get_display_name() or c.url))
+                for c in calendars
+            ]
+
+    def busy(self, access: CalendarAccess, window: Interval, zone: str) -> list[Interval]:
+        if access.kind is ConnectionKind.ICS_FEED:
+            return busy_from_calendars(self._feed(access.url), window, zone)
+        with _dav_errors():
+            calendar = self._dav(access).calendar(url=access.calendar_url)  # type: ignore[no-untyped-call]
+            found = calendar.search(
+                start=window.start, end=window.end, event=True, server_expand=False
+            )
+            data = [obj.data for obj in found if obj.data]
+        calendars = [c for text in data for c in parse_calendars(text)]
+        return busy_from_calendars(calendars, window, zone)
+
+    def put_event(self, access: CalendarAccess, uid: str, event: Mapping[str, Any]) -> None:
+        body = booking_event_ics(uid, event, self._now()).decode()
+        with _dav_errors():
+            client = self._dav(access)
+            url = _resource_url(access.calendar_url, uid)
+            response = client.put(url, body, {"Content-Type": "text/calendar; charset=utf-8"})
+            _check_status(response.status, "PUT")
+
+    def delete_event(self, access: CalendarAccess, uid: str) -> None:
+        with _dav_errors():
+            client = self._dav(access)
+            response = client.delete(_resource_url(access.calendar_url, uid))
+            if response.status != 404:
+                _check_status(response.status, "DELETE")
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _dav(self, access: CalendarAccess) -> DAVClient:
+        return DAVClient(
+            url=access.url,
+            username=access.username,
+            password=access.password,
+            timeout=max(1, round(self._timeout)),
+            enable_rfc6764=False,
+        )
+
+    def _feed(self, url: str) -> list[icalendar.Calendar]:
+        with self._lock:
+            kept = self._feeds.get(url)
+        headers: dict[str, str] = {}
+        if kept is not None and kept.etag:
+            headers["If-None-Match"] = kept.etag
+        if kept is not None and kept.last_modified:
+            headers["If-Modified-Since"] = kept.last_modified
+        self.feed_requests += 1
+        try:
+            response = self._http.get(url, headers=headers)
+        except httpx.HTTPError as error:
+            raise CalendarUnreachable(f"feed request failed: {type(error).__name__}") from None
+        if response.status_code == 304 and kept is not None:
+            return kept.calendars
+        if response.status_code != 200:
+            raise CalendarUnreachable(
+                f"feed answered HTTP {response.status_code}",
+                transient=response.status_code in (408, 429) or response.status_code >= 500,
+                status_code=response.status_code,
+            )
+        if len(response.content) > MAX_FEED_BYTES:
+            raise CalendarUnreachable("feed is larger than 10 MB", transient=False)
+        calendars = parse_calendars(response.content)
+        fresh = _Feed(
+            response.headers.get("etag"), response.headers.get("last-modified"), calendars
+        )
+        with self._lock:
+            self._feeds[url] = fresh
+        return calendars
+
+
+def _resource_url(calendar_url: str, uid: str) -> str:
+    return calendar_url.rstrip("/") + "/" + quote(uid, safe="@.-_") + ".ics"
+
+
+def _check_status(status: int, method: str) -> None:
+    if 200 <= status < 300:
+        return
+    raise CalendarUnreachable(
+        f"CalDAV {method} answered HTTP {status}",
+        transient=status in (408, 409, 423, 429) or status >= 500,
+        status_code=status,
+    )
+
+
+@contextmanager
+def _dav_errors() -> Iterator[None]:
+    """Every failure of the `caldav` package (and of its HTTP library) as `CalendarUnreachable`."""
+    try:
+        yield
+    except CalendarUnreachable:
+        raise
+    except dav_error.AuthorizationError:
+        raise CalendarUnreachable(
+            "the CalDAV server refused the username or password", transient=False, status_code=401
+        ) from None
+    except dav_error.NotFoundError:
+        raise CalendarUnreachable(
+            "the CalDAV server has no calendar at this address", transient=False, status_code=404
+        ) from None
+    except Exception as error:  # network errors of niquests/requests, DAV errors, bad XML
+        raise CalendarUnreachable(f"CalDAV request failed: {type(error).__name__}") from None

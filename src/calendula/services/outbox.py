@@ -1,0 +1,273 @@
+"""The dispatcher: turns committed outbox events into jobs and runs the jobs that are due.
+
+Owns: `Dispatcher`, the `Fanout` and `JobHandler` protocols that features plug into (webhooks,
+emails, calendar writes), and the dispatcher's loop (`run_once`, `start`/`stop`/`wake`).
+
+A cycle, each step its own transaction:
+1. fan-out: pending events (oldest first) are given to every `Fanout`; the jobs they return
+   are inserted and the events marked fanned out, all in one transaction. A cancelled, rejected
+   or moved booking's scheduled jobs are withdrawn first (`domain.outbox.withdrawn_uid`).
+2. claim: due jobs are marked running under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL:
+   several dispatchers, in one process or many, never run the same attempt).
+3. run: the handlers do their I/O with no transaction open, several jobs at a time.
+4. record: each attempt is recorded and its job moved on (delivered, retried later with
+   backoff, failed, cancelled) in one transaction per job, with the handler's bookkeeping.
+
+A crash anywhere leaves work pending: an event not marked fanned out is fanned out again (its
+jobs were rolled back with the mark), a running job whose lease expires is claimed again. So a
+job runs at least once; a receiver de-duplicates by the job's `message_id`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from calendula.domain.outbox import (
+    Attempt,
+    Job,
+    JobStatus,
+    NewJob,
+    OutboxEvent,
+    Outcome,
+    Result,
+    RetryPolicy,
+    withdrawn_uid,
+)
+from calendula.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_LENGTH = 500
+
+
+class Fanout(Protocol):
+    def jobs_for(self, uow: UnitOfWork, event: OutboxEvent, now: datetime) -> Sequence[NewJob]:
+        """The jobs `event` calls for. Runs inside the fan-out transaction: may read through
+        `uow`, must not do other I/O. Raising leaves the event pending (logged, retried)."""
+        ...
+
+
+class JobHandler(Protocol):
+    kind: str
+    """The `Job.kind` this handler runs."""
+
+    def run(self, job: Job) -> Outcome:
+        """Do the work (network I/O). No transaction is open. Exceptions are caught by the
+        dispatcher and count as a transient failure (`Result.RETRY`)."""
+        ...
+
+    def settle(self, uow: UnitOfWork, job: Job, outcome: Outcome, status: JobStatus) -> None:
+        """Bookkeeping in the transaction that records the attempt; `status` is where the job
+        goes (e.g. count a subscriber's failures, disable it, record a calendar's event id)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CycleReport:
+    fanned_out: int = 0
+    ran: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        fanouts: Sequence[Fanout],
+        handlers: Sequence[JobHandler],
+        *,
+        policy: RetryPolicy | None = None,
+        batch: int = 100,
+        concurrency: int = 16,
+        lease: timedelta = timedelta(minutes=5),
+        poll_interval: float = 0.5,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._fanouts = list(fanouts)
+        self._handlers = {h.kind: h for h in handlers}
+        self._policy = policy or RetryPolicy()
+        self._batch = batch
+        self._concurrency = concurrency
+        self._lease = lease
+        self._poll_interval = poll_interval
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- one cycle -----------------------------------------------------------------------------
+
+    def run_once(self) -> CycleReport:
+        """Fan out pending events, then run one batch of due jobs. Returns what it did."""
+        fanned = self.fan_out()
+        jobs = self._claim()
+        if jobs:
+            self._run_and_record(jobs)
+        return CycleReport(fanned, len(jobs))
+
+    def drain(self, max_cycles: int = 1000) -> int:
+        """Run cycles until nothing is left to do now (tests, `calendula worker --once`).
+        Returns how many jobs ran."""
+        total = 0
+        for _ in range(max_cycles):
+            report = self.run_once()
+            total += report.ran
+            if not report.ran and not report.fanned_out:
+                break
+        return total
+
+    def fan_out(self) -> int:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            events = uow.outbox.pending_events(self._batch)
+            if not events:
+                return 0
+            for event in events:
+                gone = withdrawn_uid(event)
+                if gone is not None:
+                    uow.outbox.withdraw(gone, now, f"booking {event.topic.lower()}")
+                for fanout in self._fanouts:
+                    jobs = fanout.jobs_for(uow, event, now)
+                    if jobs:
+                        uow.outbox.add_jobs(jobs, now)
+            uow.outbox.mark_fanned_out([e.id for e in events if e.id is not None], now)
+            uow.commit()
+        return len(events)
+
+    def _claim(self) -> list[Job]:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            jobs = uow.outbox.claim(now, self._batch, now + self._lease, list(self._handlers))
+            uow.commit()
+        return jobs
+
+    def _run_and_record(self, jobs: list[Job]) -> None:
+        if len(jobs) == 1 or self._concurrency <= 1:
+            done = [self._run(job) for job in jobs]
+        else:
+            done = list(self._executor().map(self._run, jobs))
+        try:  # one transaction for the batch...
+            self._record(done)
+        except Exception:  # ...or, if one job's bookkeeping fails, one per job
+            log.exception("outbox: recording a batch failed; recording job by job")
+            for one in done:
+                try:
+                    self._record([one])
+                except Exception:  # its lease expires and it runs again: never lost
+                    log.exception("outbox job %s: its attempt could not be recorded", one[0].id)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="outbox")
+        return self._pool
+
+    def _run(self, job: Job) -> tuple[Job, datetime, Outcome]:
+        started = self._clock.now()
+        handler = self._handlers[job.kind]
+        try:
+            return job, started, handler.run(job)
+        except Exception as error:  # a handler bug must not stop the dispatcher
+            log.exception("outbox job %s (%s) raised", job.id, job.kind)
+            return job, started, Outcome(Result.RETRY, error=f"{type(error).__name__}: {error}")
+
+    def _record(self, done: Sequence[tuple[Job, datetime, Outcome]]) -> None:
+        now = self._clock.now()
+        failed = []
+        with self._uow_factory(write=True) as uow:
+            for job, started, outcome in done:
+                status, due = self._next(job, outcome, now)
+                error = outcome.error[:MAX_ERROR_LENGTH] if outcome.error else None
+                attempt = Attempt(
+                    job_id=job.id,
+                    started_at=started,
+                    result=outcome.result,
+                    duration_ms=outcome.duration_ms,
+                    status_code=outcome.status_code,
+                    error=error,
+                )
+                if not uow.outbox.finish(job, attempt, status, now, due):
+                    log.warning("outbox job %s: lease lost, attempt not recorded twice", job.id)
+                    continue
+                self._handlers[job.kind].settle(uow, job, outcome, status)
+                if status is JobStatus.FAILED:
+                    failed.append((job, error))
+            uow.commit()
+        for job, error in failed:
+            log.warning("outbox job %s (%s) failed: %s", job.id, job.kind, error)
+
+    def _next(self, job: Job, outcome: Outcome, now: datetime) -> tuple[JobStatus, datetime | None]:
+        if outcome.result is Result.DELIVERED:
+            return JobStatus.DELIVERED, None
+        if outcome.result is Result.CANCELLED:
+            return JobStatus.CANCELLED, None
+        if outcome.result is Result.FAILED:
+            return JobStatus.FAILED, None
+        due = self._policy.next_due(job, job.attempts, now, outcome.retry_after, self._rng)
+        return (JobStatus.FAILED, None) if due is None else (JobStatus.PENDING, due)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Run a cycle now (called after a commit that wrote events)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run cycles in a background thread until `stop()`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the current cycle (safe in a signal handler)."""
+        self._stop.set()
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the loop and wait for it (the current cycle finishes its jobs)."""
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def run_forever(self) -> None:
+        """Run cycles in this thread until `request_stop()` (`calendula worker`)."""
+        self._stop.clear()
+        try:
+            self._loop()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception:  # the database may be away for a moment: keep going
+                log.exception("outbox cycle failed; retrying")
+                report = CycleReport()
+            if report.ran >= self._batch or report.fanned_out >= self._batch:
+                continue  # more is waiting
+            self._wake.wait(self._poll_interval)
+            self._wake.clear()
+
+
+def new_message_id() -> str:
+    """A unique message id (`msg_` + 128 random bits), the `webhook-id` of a delivery."""
+    return "msg_" + secrets.token_urlsafe(16)

@@ -1,0 +1,290 @@
+"""SQL repository for the outbox (port `OutboxRepository`).
+
+Owns: the mapping between the outbox rows and `domain.outbox` values, and the claim query.
+On PostgreSQL, `pending_events` and `claim` lock the rows they pick with `FOR UPDATE SKIP
+LOCKED`, so concurrent dispatchers (threads or `calendula worker` processes) take disjoint
+batches; on SQLite the write unit of work already holds the database write lock. `finish` only
+moves a job that is still running under the claim that was handed out (same `attempts`), so a
+dispatcher whose lease expired cannot record over the one that took the job after it.
+Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from calendula.domain.errors import NotFound
+from calendula.domain.outbox import (
+    FINISHED,
+    Attempt,
+    Job,
+    JobStatus,
+    NewJob,
+    OutboxEvent,
+    Result,
+)
+from calendula.storage.tables import OutboxAttemptRow, OutboxEventRow, OutboxJobRow
+
+IN_LINE_LEASE = timedelta(minutes=5)
+_Q = TypeVar("_Q", bound=Select[Any])
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # -- events --------------------------------------------------------------------------------
+
+    def add_event(self, event: OutboxEvent) -> OutboxEvent:
+        row = OutboxEventRow(
+            topic=event.topic,
+            owner_id=event.owner_id,
+            booking_uid=event.booking_uid,
+            event_type_id=event.event_type_id,
+            data=dict(event.data),
+            created_at=event.created_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _event(row)
+
+    def pending_events(self, limit: int) -> list[OutboxEvent]:
+        query = (
+            select(OutboxEventRow)
+            .where(OutboxEventRow.fanned_out_at.is_(None))
+            .order_by(OutboxEventRow.id)
+            .limit(limit)
+        )
+        return [_event(row) for row in self._session.scalars(self._locking(query))]
+
+    def mark_fanned_out(self, event_ids: Sequence[int], now: datetime) -> None:
+        if event_ids:
+            self._session.execute(
+                update(OutboxEventRow)
+                .where(OutboxEventRow.id.in_(list(event_ids)))
+                .values(fanned_out_at=now)
+            )
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def add_jobs(self, jobs: Sequence[NewJob], now: datetime) -> None:
+        self._session.add_all(
+            OutboxJobRow(
+                kind=job.kind,
+                target=job.target,
+                message_id=job.message_id,
+                status=JobStatus.PENDING.value,
+                due_at=job.due_at,
+                attempts=0,
+                payload=dict(job.payload),
+                booking_uid=job.booking_uid,
+                schedule_key=job.schedule_key,
+                event_id=job.event_id,
+                created_at=now,
+            )
+            for job in jobs
+        )
+        self._session.flush()
+
+    def withdraw(self, booking_uid: str, now: datetime, reason: str) -> int:
+        return self._cancel(
+            and_(
+                OutboxJobRow.booking_uid == booking_uid,
+                OutboxJobRow.schedule_key.is_not(None),
+            ),
+            now,
+            reason,
+        )
+
+    def pending_schedule_keys(self, booking_uid: str) -> set[str]:
+        keys = self._session.scalars(
+            select(OutboxJobRow.schedule_key).where(
+                OutboxJobRow.booking_uid == booking_uid,
+                OutboxJobRow.schedule_key.is_not(None),
+                OutboxJobRow.status == JobStatus.PENDING.value,
+            )
+        )
+        return {key for key in keys if key is not None}
+
+    def claim_message(self, message_id: str, now: datetime) -> Job:
+        row = self._session.scalars(
+            select(OutboxJobRow).where(
+                OutboxJobRow.message_id == message_id,
+                OutboxJobRow.status == JobStatus.PENDING.value,
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no pending message {message_id}")
+        row.status = JobStatus.RUNNING.value
+        row.lease_until = now + IN_LINE_LEASE
+        row.attempts += 1
+        self._session.flush()
+        return _job(row)
+
+    def cancel_pending(self, kind: str, target: str, now: datetime, reason: str) -> int:
+        return self._cancel(
+            and_(OutboxJobRow.kind == kind, OutboxJobRow.target == target), now, reason
+        )
+
+    def _cancel(self, which: object, now: datetime, reason: str) -> int:
+        result = self._session.execute(
+            update(OutboxJobRow)
+            .where(which, OutboxJobRow.status == JobStatus.PENDING.value)  # type: ignore[arg-type]
+            .values(status=JobStatus.CANCELLED.value, finished_at=now, last_error=reason)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, kinds: Sequence[str]
+    ) -> list[Job]:
+        if not kinds:
+            return []
+        due = or_(
+            and_(OutboxJobRow.status == JobStatus.PENDING.value, OutboxJobRow.due_at <= now),
+            and_(OutboxJobRow.status == JobStatus.RUNNING.value, OutboxJobRow.lease_until < now),
+        )
+        query = (
+            select(OutboxJobRow)
+            .where(due, OutboxJobRow.kind.in_(list(kinds)))
+            .order_by(OutboxJobRow.due_at, OutboxJobRow.id)
+            .limit(limit)
+        )
+        rows = list(self._session.scalars(self._locking(query)))
+        for row in rows:
+            row.status = JobStatus.RUNNING.value
+            row.lease_until = lease_until
+            row.attempts += 1
+        self._session.flush()
+        return [_job(row) for row in rows]
+
+    def finish(
+        self,
+        job: Job,
+        attempt: Attempt,
+        status: JobStatus,
+        now: datetime,
+        due_at: datetime | None = None,
+    ) -> bool:
+        values: dict[str, object] = {
+            "status": status.value,
+            "lease_until": None,
+            "last_error": attempt.error,
+            "finished_at": now if status in FINISHED else None,
+        }
+        if due_at is not None:
+            values["due_at"] = due_at
+        result = self._session.execute(
+            update(OutboxJobRow)
+            .where(
+                OutboxJobRow.id == job.id,
+                OutboxJobRow.status == JobStatus.RUNNING.value,
+                OutboxJobRow.attempts == job.attempts,
+            )
+            .values(**values)
+        )
+        if not getattr(result, "rowcount", 0):
+            return False
+        self._session.add(
+            OutboxAttemptRow(
+                job_id=job.id,
+                started_at=attempt.started_at,
+                result=attempt.result.value,
+                duration_ms=attempt.duration_ms,
+                status_code=attempt.status_code,
+                error=attempt.error,
+            )
+        )
+        self._session.flush()
+        return True
+
+    def get_job(self, job_id: int) -> Job | None:
+        row = self._session.get(OutboxJobRow, job_id)
+        return None if row is None else _job(row)
+
+    def list_jobs(
+        self, kind: str, target: str, take: int, skip: int
+    ) -> list[tuple[Job, list[Attempt]]]:
+        rows = list(
+            self._session.scalars(
+                select(OutboxJobRow)
+                .where(OutboxJobRow.kind == kind, OutboxJobRow.target == target)
+                .order_by(OutboxJobRow.id.desc())
+                .offset(skip)
+                .limit(take)
+            )
+        )
+        attempts: dict[int, list[Attempt]] = {row.id: [] for row in rows}
+        if rows:
+            for attempt_row in self._session.scalars(
+                select(OutboxAttemptRow)
+                .where(OutboxAttemptRow.job_id.in_(list(attempts)))
+                .order_by(OutboxAttemptRow.id)
+            ):
+                attempts[attempt_row.job_id].append(_attempt(attempt_row))
+        return [(_job(row), attempts[row.id]) for row in rows]
+
+    def reopen(self, job_id: int, now: datetime) -> Job | None:
+        row = self._session.get(OutboxJobRow, job_id)
+        if row is None:
+            return None
+        if row.status in {s.value for s in FINISHED}:
+            row.status = JobStatus.PENDING.value
+            row.due_at = now
+            row.created_at = now  # the retry budget starts again
+            row.finished_at = None
+            row.lease_until = None
+            self._session.flush()
+        return _job(row)
+
+    def _locking(self, query: _Q) -> _Q:
+        if self._session.get_bind().dialect.name == "postgresql":
+            return query.with_for_update(skip_locked=True)
+        return query
+
+
+def _event(row: OutboxEventRow) -> OutboxEvent:
+    return OutboxEvent(
+        id=row.id,
+        topic=row.topic,
+        owner_id=row.owner_id,
+        booking_uid=row.booking_uid,
+        event_type_id=row.event_type_id,
+        data=row.data,
+        created_at=row.created_at,
+    )
+
+
+def _job(row: OutboxJobRow) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        target=row.target,
+        message_id=row.message_id,
+        status=JobStatus(row.status),
+        due_at=row.due_at,
+        created_at=row.created_at,
+        attempts=row.attempts,
+        payload=row.payload,
+        booking_uid=row.booking_uid,
+        schedule_key=row.schedule_key,
+        event_id=row.event_id,
+        last_error=row.last_error,
+        finished_at=row.finished_at,
+    )
+
+
+def _attempt(row: OutboxAttemptRow) -> Attempt:
+    return Attempt(
+        id=row.id,
+        job_id=row.job_id,
+        started_at=row.started_at,
+        result=Result(row.result),
+        duration_ms=row.duration_ms,
+        status_code=row.status_code,
+        error=row.error,
+    )

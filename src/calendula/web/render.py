@@ -1,0 +1,117 @@
+"""The pages' shared machinery: the Jinja2 environment, the page response, the theme.
+
+Owns: `Web` (what every page handler needs: the container, the templates, the secret key),
+`web_of` (it, from a request), `Web.page` (a template rendered with the security headers of
+`guard.page_headers`), and `Theme` (light/dark/auto and the host's brand colours, checked so
+that no attendee- or host-typed text can reach CSS). Autoescaping is on for every template, so
+everything typed by attendees and hosts is escaped wherever it appears.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from calendula import __version__
+from calendula.bootstrap import Container
+from calendula.domain.accounts import User
+from calendula.web import calendar_view
+from calendula.web.guard import form_token, new_nonce, page_headers
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+THEMES = ("light", "dark", "auto")
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """`mode` light, dark or auto (the visitor's system setting); colours as `#rrggbb`."""
+
+    mode: str = "auto"
+    brand: str = "#4f46e5"
+    dark_brand: str = "#818cf8"
+
+    @classmethod
+    def of(cls, user: User | None, requested: str | None) -> Theme:
+        mode = requested if requested in THEMES else "auto"
+        if user is None:
+            return cls(mode)
+        brand = user.brand_color if COLOUR.match(user.brand_color or "") else cls.brand
+        dark = user.dark_brand_color if COLOUR.match(user.dark_brand_color or "") else brand
+        return cls(mode, brand, dark)
+
+
+def create_environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("calendula.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        version=__version__,
+        format_time=calendar_view.format_time,
+        format_day=calendar_view.format_day,
+        format_month=calendar_view.format_month,
+        format_moment=calendar_view.format_moment,
+        utc_iso=calendar_view.utc_iso,
+        zone_names=calendar_view.zone_names,
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class Web:
+    container: Container
+    templates: Environment
+
+    @property
+    def secret_key(self) -> str:
+        return self.container.settings.secret_key
+
+    @property
+    def base_url(self) -> str:
+        return self.container.settings.public_base_url
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        context: dict[str, Any],
+        *,
+        status: int = 200,
+        theme: Theme | None = None,
+    ) -> HTMLResponse:
+        """`template` rendered; `embed` (the `?embed=` namespace) makes it frameable anywhere."""
+        nonce = new_nonce()
+        embed = context.get("embed")
+        values = {
+            "request_path": request.url.path,
+            "nonce": nonce,
+            "theme": theme or Theme.of(None, request.query_params.get("theme")),
+            "embed": embed,
+            "form_token": form_token(self.secret_key, request.url.path, self.container.clock.now()),
+            **context,
+        }
+        html = self.templates.get_template(template).render(values)
+        return HTMLResponse(
+            html, status_code=status, headers=page_headers(nonce, embeddable=embed is not None)
+        )
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def embed_namespace(request: Request, *, embedded: bool = False) -> str | None:
+    """The embed namespace (`?embed=ns`; "" for the default) when the page is embedded."""
+    value = request.query_params.get("embed")
+    if value is None:
+        return "" if embedded else None
+    return value if re.fullmatch(r"[\w-]{0,64}", value) else ""
