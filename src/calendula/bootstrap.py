@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -149,7 +149,13 @@ def build(
     handlers: list[JobHandler] = [webhook_handler, *_mail_handlers(settings, clock)]
     fanouts.append(CalendarFanout())
     handlers.append(CalendarWriter(uow_factory, clock, calendar_client, box))
-    dispatcher = Dispatcher(uow_factory, clock, fanouts, handlers)
+    dispatcher = Dispatcher(
+        uow_factory,
+        clock,
+        fanouts,
+        handlers,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
     return Container(
         settings=settings,
         uow_factory=uow_factory,

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from calendula import bootstrap
+from calendula.cli_calendars import calendar_app
 from calendula.domain.errors import CalendulaError, InvalidInput
 from calendula.services.demo import seed_demo
 from calendula.settings import Settings
@@ -30,6 +31,7 @@ apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(calendar_app, name="calendar")
 
 out = Console()
 err = Console(stderr=True)

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         description="Deliver webhooks (and other outbox work) from inside each `calendula "
         "serve` process. Set false when separate `calendula worker` processes deliver.",
     )
+    outbox_lease_seconds: int = Field(
+        default=120,
+        ge=2,
+        le=3600,
+        description="How long a dispatcher owns a job it took; a job whose dispatcher died is "
+        "taken again after this. Keep it above CALENDULA_WEBHOOK_TIMEOUT_SECONDS.",
+    )
 
     smtp_host: str | None = Field(
         default=None,

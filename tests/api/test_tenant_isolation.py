@@ -21,6 +21,7 @@ the tests after the walk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from sqlalchemy import Engine, select
 
 from calendula.api.app import create_app
 from calendula.api.deps import KNOWN_VERSIONS
+from calendula.domain.calendars import Connection, ConnectionKind, DiscoveredCalendar
 from calendula.domain.event_types import ConfirmationPolicy, Seats
 from calendula.storage.tables import Base
 from factories import make_event_type, make_host, make_schedule
@@ -90,6 +92,10 @@ class World:
     a_bookings: dict[str, str]  # accepted, pending, seated -> uid
     a_reservation: str
     a_webhooks: dict[str, str]  # user, event_type -> id
+    a_reminder: str  # a reminder of A's "meet" event type
+    a_connection: int = 0  # A's calendar connection (its calendar blocks nothing)
+    a_calendar: str = ""  # that calendar's externalId
+    a_feed: int = 0  # A's published ICS feed
     secrets: set[str] = field(default_factory=set)
     """Strings only A's private data contains; none may appear in B's private/own answers."""
 
@@ -152,7 +158,15 @@ def world(api, container) -> World:
             "https://hooks.ada.example/meet",
         ),
     }
+    reminder = api.post(
+        f"/v2/event-types/{a.event_type.id}/reminders",
+        key=a_key,
+        json={"offset": 1, "subject": "Ada's private reminder", "body": "See you"},
+    )
+    assert reminder.status_code == 201, reminder.text
     _book(api, b.event_type.id, ACCEPTED_AT, "client@eve.example")  # B has data of her own
+    a_connection, a_calendar = _calendar_connection(container, a.user.id)
+    a_feed, _ = container.calendar_feeds.create(a.user.id, name="Ada private feed")
     world = World(
         a_key=a_key,
         b_key=b_key,
@@ -164,6 +178,10 @@ def world(api, container) -> World:
         a_bookings=bookings,
         a_reservation=hold.json()["data"]["reservationUid"],
         a_webhooks=webhooks,
+        a_connection=a_connection,
+        a_calendar=a_calendar,
+        a_feed=a_feed.id,
+        a_reminder=str(reminder.json()["data"]["id"]),
     )
     world.secrets = {
         *bookings.values(),
@@ -175,7 +193,12 @@ def world(api, container) -> World:
         "Secret plan",
         world.a_reservation,
         *webhooks.values(),
+        "dav.ada.example",
+        "ada-dav-login",
+        "Ada private calendar",
+        "Ada private feed",
         "hooks.ada.example",
+        "Ada's private reminder",
     }
     return world
 
@@ -260,14 +283,25 @@ def _bindings(path: str, w: World) -> list[dict[str, str]]:
         return [{"scheduleId": str(i)} for i in w.a_schedules]
     if names == ["eventTypeId"]:
         return [{"eventTypeId": i} for i in a_types]
+    if names == ["connectionId"]:
+        return [{"connectionId": str(w.a_connection)}]
+    if names == ["feedId"]:
+        return [{"feedId": str(w.a_feed)}]
     if names == ["webhookId"]:
         return [{"webhookId": i} for i in w.a_webhooks.values()]
+    if names == ["webhookId", "deliveryId"]:
+        return [{"webhookId": i, "deliveryId": "1"} for i in w.a_webhooks.values()]
     if names == ["eventTypeId", "webhookId"]:
         hook = w.a_webhooks["event_type"]
         return [
             {"eventTypeId": str(w.a_event_types["meet"]), "webhookId": hook},
             {"eventTypeId": str(w.b_event_types[0]), "webhookId": hook},  # B's type, A's hook
             {"eventTypeId": str(w.b_event_types[0]), "webhookId": w.a_webhooks["user"]},
+        ]
+    if names == ["eventTypeId", "reminderId"]:
+        return [
+            {"eventTypeId": str(w.a_event_types["meet"]), "reminderId": w.a_reminder},
+            {"eventTypeId": str(w.b_event_types[0]), "reminderId": w.a_reminder},  # B's type
         ]
     raise AssertionError(f"no ids of A's for {path}: add them to _bindings")
 
@@ -479,9 +513,106 @@ def probe_booking_list(walk: Walk) -> None:
         assert all(b["userId"] == w.b_user_id for b in legacy["bookings"]), legacy
 
 
+def _calendar_connection(container: Any, owner_id: int) -> tuple[int, str]:
+    """A CalDAV connection of A's, stored directly (no server to discover); its calendar
+    counts as busy for nothing, so A's slots and bookings never call out."""
+    external_id = "https://dav.ada.example/calendars/ada/private/"
+    connection = Connection(
+        id=None,
+        owner_id=owner_id,
+        kind=ConnectionKind.CALDAV,
+        url="https://dav.ada.example/",
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
+        username="ada-dav-login",
+        secret="sealed",
+    )
+    with container.uow_factory(write=True) as uow:
+        created = uow.calendars.add_connection(
+            connection, [DiscoveredCalendar(external_id, "Ada private calendar")]
+        )
+        [calendar] = uow.calendars.list_calendars([owner_id])
+        uow.calendars.update_calendar(dataclasses.replace(calendar, is_busy=False))
+        uow.commit()
+    return created.id, external_id
+
+
+def probe_calendar_list(walk: Walk) -> None:
+    listed = _data(walk.as_b("GET", "/v2/calendars", LEGACY, private=True))
+    assert listed == {"connectedCalendars": [], "destinationConnectedCalendar": None}
+
+
+def probe_feed_list(walk: Walk) -> None:
+    assert _data(walk.as_b("GET", "/v2/calendars/feeds", LEGACY, private=True)) == []
+
+
+def probe_calendar_busy_times(walk: Walk) -> None:
+    query = "dateFrom=2026-03-02T00:00:00Z&dateTo=2026-03-03T00:00:00Z"
+    found = walk.as_b("GET", f"/v2/calendars/busy-times?{query}", LEGACY, private=True)
+    assert _data(found) == []
+
+
+def probe_calendar_selection(walk: Walk) -> None:
+    """A's calendar named in the body (or query) is not found for B."""
+    w = walk.world
+    for credential in (None, w.a_connection):
+        body: dict[str, Any] = {"integration": "caldav_calendar", "externalId": w.a_calendar}
+        if credential is not None:
+            body["credentialId"] = credential
+        for method, path in (
+            ("POST", "/v2/selected-calendars"),
+            ("PUT", "/v2/destination-calendars"),
+        ):
+            refused = walk.as_b(method, path, LEGACY, body, private=True)
+            assert refused.status_code == 404, refused.text
+        query = "&".join(f"{k}={v}" for k, v in body.items())
+        refused = walk.as_b("DELETE", f"/v2/selected-calendars?{query}", LEGACY, private=True)
+        assert refused.status_code == 404, refused.text
+
+
+def probe_published_feed(walk: Walk) -> None:
+    """Public: the token is the feed's only key; B guessing one is any stranger guessing."""
+    assert walk.b_like_anonymous("GET", "/feeds/guessed-token.ics", LEGACY).status_code == 404
+
+
 def probe_webhook_list(walk: Walk) -> None:
     listed = _data(walk.as_b("GET", "/v2/webhooks", LEGACY, private=True))
     assert listed == []
+
+
+# -- public pages (calendula.web): HTML, the same for B as for anyone ---------------------------
+
+_PER_RESPONSE = re.compile(r'nonce-[\w-]+|nonce="[^"]*"|name="csrf" value="[^"]*"')
+
+
+def _page_gist(response: httpx.Response) -> tuple[int, str]:
+    """Status and text without what differs per response (CSP nonce, form token)."""
+    return response.status_code, _PER_RESPONSE.sub("", response.text)
+
+
+def page_probe(method: str, template: str) -> Callable[[Walk], None]:
+    """B's call of a page equals an anonymous one; posts without a form token are refused."""
+
+    def probe(walk: Walk) -> None:
+        w = walk.world
+        fills = {
+            "username": ["ada"],
+            "slug": ["meet", "secret-plan"],
+            "uid": list(w.a_bookings.values()),
+            "name": ["calendula.css"],
+        }
+        paths = [template]
+        for name, values in fills.items():
+            paths = [p.replace("{" + name + "}", v) for p in paths for v in values]
+        for path in paths:
+            mine = walk.as_b(method, path, None, private=False)
+            theirs = walk.anonymous(method, path, None)
+            assert _page_gist(mine) == _page_gist(theirs), (method, path)
+            if method == "POST":
+                assert mine.status_code == 403, (path, mine.status_code)
+            if path in ("/ada", "/ada/embed", "/ada/llms.txt"):
+                assert mine.status_code == 200 and "Secret plan" not in mine.text
+
+    return probe
 
 
 # -- the table -------------------------------------------------------------------------------
@@ -544,6 +675,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v2/webhooks/{webhookId}"): private("webhook"),
     ("PATCH", "/v2/webhooks/{webhookId}"): private("webhook", {"active": False}),
     ("DELETE", "/v2/webhooks/{webhookId}"): private("webhook"),
+    ("POST", "/v2/webhooks/{webhookId}/ping"): private("webhook"),
+    ("GET", "/v2/webhooks/{webhookId}/deliveries"): private("webhook"),
+    ("POST", "/v2/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): private("webhook"),
     ("POST", "/v2/event-types/{eventTypeId}/webhooks"): private(
         "event type", {**HOOK, "active": True}
     ),
@@ -554,6 +688,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "webhook", {"active": False}
     ),
     ("DELETE", "/v2/event-types/{eventTypeId}/webhooks/{webhookId}"): private("webhook"),
+    # -- reminders
+    ("POST", "/v2/event-types/{eventTypeId}/reminders"): private("event type", {"offset": 5}),
+    ("GET", "/v2/event-types/{eventTypeId}/reminders"): private("event type"),
+    ("GET", "/v2/event-types/{eventTypeId}/reminders/{reminderId}"): private("reminder"),
+    ("PATCH", "/v2/event-types/{eventTypeId}/reminders/{reminderId}"): private(
+        "reminder", {"subject": "Taken over"}
+    ),
+    ("DELETE", "/v2/event-types/{eventTypeId}/reminders/{reminderId}"): private("reminder"),
     # -- slots and reservations
     ("GET", "/v2/slots"): public("booking pages show availability to anyone", probe_slots),
     ("GET", "/v2/slots/available"): public("legacy `GET /v2/slots`", probe_legacy_slots),
@@ -595,6 +737,70 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/v2/bookings/{uid}/calendar-links"): private("booking"),
     ("GET", "/v2/bookings/{uid}/references"): private("booking"),
+    # -- calendars
+    ("GET", "/v2/calendars"): own("the caller's connections", probe_calendar_list),
+    ("POST", "/v2/calendars/caldav/credentials"): own(
+        "connects for the caller; the body names no other resource"
+    ),
+    ("POST", "/v2/calendars/apple/credentials"): own(
+        "connects for the caller; the body names no other resource"
+    ),
+    ("POST", "/v2/calendars/ics-feed/save"): own(
+        "subscribes the caller; the body names no other resource"
+    ),
+    ("GET", "/v2/calendars/busy-times"): own("the caller's busy times", probe_calendar_busy_times),
+    ("GET", "/v2/calendars/connections/{connectionId}"): private("calendar connection"),
+    ("POST", "/v2/calendars/connections/{connectionId}/check"): private("calendar connection"),
+    ("DELETE", "/v2/calendars/connections/{connectionId}"): private("calendar connection"),
+    ("POST", "/v2/selected-calendars"): own("the caller's calendars", probe_calendar_selection),
+    ("DELETE", "/v2/selected-calendars"): own("the caller's calendars", probe_calendar_selection),
+    ("PUT", "/v2/destination-calendars"): own("the caller's calendars", probe_calendar_selection),
+    ("POST", "/v2/calendars/feeds"): own("publishes a feed of the caller's bookings"),
+    ("GET", "/v2/calendars/feeds"): own("the caller's feeds", probe_feed_list),
+    ("DELETE", "/v2/calendars/feeds/{feedId}"): private("calendar feed"),
+    ("GET", "/feeds/{token}.ics"): public(
+        "a published feed: its secret token is the only key (B is any stranger)",
+        probe_published_feed,
+    ),
+    # -- public pages and the embed (calendula.web)
+    ("GET", "/embed/embed.js"): own("the embed script; no tenant data"),
+    ("GET", "/static/{name}"): public("the pages' files", page_probe("GET", "/static/{name}")),
+    ("GET", "/{username}"): public("a host's public profile", page_probe("GET", "/{username}")),
+    ("GET", "/{username}/embed"): public(
+        "a host's public profile, embeddable", page_probe("GET", "/{username}/embed")
+    ),
+    ("GET", "/{username}/llms.txt"): public(
+        "the profile for agents", page_probe("GET", "/{username}/llms.txt")
+    ),
+    ("GET", "/{username}/{slug}"): public(
+        "the booker (hidden event types by link, as Cal.com)",
+        page_probe("GET", "/{username}/{slug}"),
+    ),
+    ("GET", "/{username}/{slug}/embed"): public(
+        "the booker, embeddable", page_probe("GET", "/{username}/{slug}/embed")
+    ),
+    ("POST", "/{username}/{slug}"): public(
+        "anyone books; a post without the form token is refused",
+        page_probe("POST", "/{username}/{slug}"),
+    ),
+    ("POST", "/{username}/{slug}/embed"): public(
+        "anyone books; a post without the form token is refused",
+        page_probe("POST", "/{username}/{slug}/embed"),
+    ),
+    ("GET", "/booking/{uid}"): public(
+        "the booking uid is the attendee's link; changes need the signed token",
+        page_probe("GET", "/booking/{uid}"),
+    ),
+    ("POST", "/booking/{uid}"): public(
+        "cancelling needs the signed token and a form token", page_probe("POST", "/booking/{uid}")
+    ),
+    ("GET", "/reschedule/{uid}"): public(
+        "without the signed token the page refuses", page_probe("GET", "/reschedule/{uid}")
+    ),
+    ("POST", "/reschedule/{uid}"): public(
+        "rescheduling needs the signed token and a form token",
+        page_probe("POST", "/reschedule/{uid}"),
+    ),
 }
 
 

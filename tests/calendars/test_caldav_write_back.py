@@ -52,16 +52,9 @@ def test_a_booking_appears_moves_and_disappears_with_its_ical_uid(calendar_conta
         NewBooking(start=ny(3, 10), attendee=GUEST, event_type_id=host.event_type.id)
     )
     container.dispatcher.drain()
+    start = ny(3, 10).astimezone(UTC)
     assert events(radicale) == {
-        booking.ics_uid: (
-            ny(3, 10).astimezone(UTC),
-            ny(
-                3,
-                10,
-            ).astimezone(UTC)
-            + timedelta(minutes=30),
-            booking.title,
-        )
+        booking.ics_uid: (start, start + timedelta(minutes=30), booking.title)
     }
     moved = container.bookings.reschedule(booking.uid, ny(3, 14))
     assert moved.ics_uid == booking.ics_uid and moved.uid != booking.uid

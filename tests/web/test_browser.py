@@ -28,7 +28,9 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
@@ -208,24 +210,7 @@ def test_two_browsers_race_for_one_time_and_the_loser_is_offered_others(
 def test_an_inline_embed_on_another_origin_books_and_resizes(page, server, other_site, container):
     make_host(container)
     origin, site = other_site
-    site["/"] = f"""<!doctype html><html><body><h1>Dentist</h1>
-<div id="cal" style="width:900px"></div>
-<button data-cal-link="ada/meet" data-cal-config='{{"theme":"dark"}}'>Popup</button>
-<script>
-(function (C, A, L) {{ let p = function (a, ar) {{ a.q.push(ar); }}; let d = C.document;
-C.Cal = C.Cal || function () {{ let cal = C.Cal; let ar = arguments; if (!cal.loaded) {{ cal.ns = {{}};
-cal.q = cal.q || []; d.head.appendChild(d.createElement("script")).src = A; cal.loaded = true; }}
-if (ar[0] === L) {{ const api = function () {{ p(api, arguments); }}; const namespace = ar[1];
-api.q = api.q || []; if (typeof namespace === "string") {{ cal.ns[namespace] = cal.ns[namespace] || api;
-p(cal.ns[namespace], ar); p(cal, ["initNamespace", namespace]); }} else p(cal, ar); return; }}
-p(cal, ar); }}; }})(window, "{server}/embed/embed.js", "init");
-window.events = [];
-Cal("init", "book", {{origin: "{server}"}});
-Cal.ns.book("inline", {{elementOrSelector: "#cal", calLink: "ada/meet", config: {{name: "Embedded Ann"}}}});
-Cal.ns.book("ui", {{hideEventTypeDetails: false}});
-Cal.ns.book("on", {{action: "*", callback: function (e) {{ window.events.push(e.detail.type); }}}});
-Cal.ns.book("on", {{action: "bookingSuccessfulV2", callback: function (e) {{ window.booked = e.detail.data; }}}});
-</script></body></html>"""
+    site["/"] = (Path(__file__).parent / "embed_host.html").read_text().replace("SERVER", server)
     page.goto(origin + "/")
     page.wait_for_function("window.events.includes('linkReady')")
     frame_element = page.wait_for_selector("#cal iframe")
@@ -233,7 +218,9 @@ Cal.ns.book("on", {{action: "bookingSuccessfulV2", callback: function (e) {{ win
     height = frame_element.bounding_box()["height"]
     frame = frame_element.content_frame()
     inner = frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
-    assert abs(height - inner) <= 2 and not frame.evaluate("document.documentElement.scrollHeight > window.innerHeight + 2")
+    assert abs(height - inner) <= 2 and not frame.evaluate(
+        "document.documentElement.scrollHeight > window.innerHeight + 2"
+    )
     frame.click("a.time >> nth=0")
     assert frame.input_value("#field-name") == "Embedded Ann"
     frame.fill("#field-email", "ann@example.com")

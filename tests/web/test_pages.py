@@ -31,7 +31,14 @@ def _book(pages, path: str, slot: str, **answers: str):
 def test_profile_lists_visible_event_types_only(pages, container, host):
     container.event_types.create(
         host.user.id,
-        EventType(id=None, owner_id=host.user.id, slug="secret", title="Secret", length_minutes=15, hidden=True),
+        EventType(
+            id=None,
+            owner_id=host.user.id,
+            slug="secret",
+            title="Secret",
+            length_minutes=15,
+            hidden=True,
+        ),
     )
     page = pages.get("/ada")
     assert page.status_code == 200
@@ -127,7 +134,8 @@ def test_booking_fields_of_every_type_are_asked_and_checked(pages, container):
     good = {
         **_form(pages, f"/fay/intake?slot={TUESDAY_10_NY}"),
         "name": "Al", "email": "al@example.com", "company": "ACME", "size": "3", "topic": "Sales",
-        "tools": ["A", "B"], "level": "Pro", "agree": "on", "guests": "g1@example.com\ng2@example.com",
+        "tools": ["A", "B"], "level": "Pro", "agree": "on",
+        "guests": "g1@example.com\ng2@example.com",
         "site": "https://acme.example",
     }  # fmt: skip
     done = pages.post("/fay/intake", data=good)
@@ -141,7 +149,7 @@ def test_booking_fields_of_every_type_are_asked_and_checked(pages, container):
 def test_duration_options_are_offered_and_booked(pages, container):
     make_host(container, "dan", slug="chat", length_minutes=30, length_options=(15, 30, 60))
     page = pages.get("/dan/chat")
-    assert "data-duration=\"60\"" in page.text
+    assert 'data-duration="60"' in page.text
     done = _book(pages, "/dan/chat?duration=60", TUESDAY_10_NY, name="B", email="b@example.com")
     assert done.status_code == 303, done.text
     uid = done.headers["location"].split("/booking/")[1].split("?")[0]
@@ -153,7 +161,10 @@ def test_cancel_needs_the_signed_link(pages, container, host):
     confirmation = pages.get(done.headers["location"])
     uid = done.headers["location"].split("/booking/")[1].split("?")[0]
     bare = pages.get(f"/booking/{uid}?cancel=true")
-    assert "This link cannot cancel the booking" in bare.text and "Cancel this booking" not in bare.text
+    assert (
+        "This link cannot cancel the booking" in bare.text
+        and "Cancel this booking" not in bare.text
+    )
     cancel_page = pages.get(manage_link(confirmation.text, "Cancel"))
     form = hidden_fields(cancel_page.text)
     forged = pages.post(f"/booking/{uid}", data={**form, "token": "x" * 22})
@@ -217,11 +228,17 @@ def test_unknown_pages_are_404_and_api_paths_keep_their_answers(pages, host):
 def test_agent_pages_describe_event_types_and_the_api(pages, container, host):
     container.event_types.create(
         host.user.id,
-        EventType(id=None, owner_id=host.user.id, slug="hid", title="Hid", length_minutes=15, hidden=True),
+        EventType(
+            id=None, owner_id=host.user.id, slug="hid", title="Hid", length_minutes=15, hidden=True
+        ),
     )
     text = pages.get("/ada/llms.txt").text
     assert "[Meeting](http://127.0.0.1:8000/ada/meet.md) (30 min)" in text
-    assert "Hid" not in text and "/v2/slots?" in text and "POST http://127.0.0.1:8000/v2/bookings" in text
+    assert (
+        "Hid" not in text
+        and "/v2/slots?" in text
+        and "POST http://127.0.0.1:8000/v2/bookings" in text
+    )
     md = pages.get("/ada/meet.md")
     assert md.headers["content-type"].startswith("text/markdown")
     assert f"eventTypeId={host.event_type.id}" in md.text and "`email` (email, required)" in md.text

@@ -19,7 +19,16 @@ from calendula.api.errors import install_error_handlers
 from calendula.api.openapi import COMMON_STATUSES, DESCRIPTION, TAGS, TITLE, errors, install_openapi
 from calendula.api.rate_limit import RateLimitMiddleware
 from calendula.api.responses import JsonResponse
-from calendula.api.routes import bookings, event_types, me, schedules, slots, webhooks
+from calendula.api.routes import (
+    bookings,
+    calendars,
+    event_types,
+    me,
+    reminders,
+    schedules,
+    slots,
+    webhooks,
+)
 from calendula.api.schemas.outputs import HealthOutput
 from calendula.bootstrap import Container, build, configure_logging
 from calendula.web import install as install_pages
@@ -56,11 +65,14 @@ def create_app(container: Container) -> FastAPI:
         (slots, "Slots"),
         (bookings, "Bookings"),
         (webhooks, "Webhooks"),
+        (reminders, "Reminders"),
+        (calendars, "Calendars"),
     )
     for module, tag in routers:
         app.include_router(
             module.router, prefix="/v2", tags=[tag], responses=errors(*COMMON_STATUSES)
         )
+    app.include_router(calendars.feed_router, tags=["Calendars"])  # published ICS feeds
 
     @app.get("/health", tags=["Health"], response_model=HealthOutput)
     async def health() -> dict[str, str]:

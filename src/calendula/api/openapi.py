@@ -47,6 +47,16 @@ TAGS = [
     {"name": "Slots", "description": "Free times and short reservations (2024-09-04)."},
     {"name": "Bookings", "description": "Book, list, reschedule, cancel (2024-08-13)."},
     {"name": "Webhooks", "description": "Calls to your URL when bookings change."},
+    {
+        "name": "Reminders",
+        "description": "Emails or SMS a set time before each booking of an event type "
+        "(Calendula's own API).",
+    },
+    {
+        "name": "Calendars",
+        "description": "CalDAV and ICS connections, busy and destination calendars, "
+        "published feeds.",
+    },
     {"name": "Health", "description": "Liveness of the server."},
 ]
 

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from caldav.davclient import DAVClient
 import httpx
 import icalendar
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 
 from calendula.domain.calendars import ConnectionKind, DiscoveredCalendar

@@ -34,7 +34,13 @@ from calendula.domain.calendars import (
     redacted_url,
 )
 from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
-from calendula.domain.errors import CalendarUnreachable, InvalidInput, NotFound
+from calendula.domain.errors import (
+    BusySourceUnavailable,
+    CalendarUnreachable,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+)
 from calendula.domain.intervals import Interval
 from calendula.services.calendar_busy import access_for
 from calendula.services.ports import (
@@ -53,6 +59,7 @@ log = logging.getLogger(__name__)
 CALENDAR_JOB_KIND = "calendar"
 MAX_FEEDS_PER_CALL = 10
 CHECK_SPAN = timedelta(days=7)
+MAX_BUSY_SPAN = timedelta(days=100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +213,13 @@ class CalendarService:
 
     def busy_times(self, owner_id: int, window: Interval) -> list[Interval]:
         """The owner's busy times in `window` read from their calendars now (no cache).
-        Raises `BusySourceUnavailable` when one cannot be read."""
-        return self._live.busy_times([owner_id], window).get(owner_id, [])
+        Raises `InvalidState` when one of them cannot be read."""
+        if window.duration > MAX_BUSY_SPAN:
+            raise InvalidInput("dateTo", f"the range may span at most {MAX_BUSY_SPAN.days} days")
+        try:
+            return self._live.busy_times([owner_id], window).get(owner_id, [])
+        except BusySourceUnavailable as error:
+            raise InvalidState(f"a connected calendar cannot be read: {error.message}") from None
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -228,18 +240,20 @@ class CalendarService:
     def select(
         self,
         owner_id: int,
-        connection_id: int,
+        connection_id: int | None,
         external_id: str,
         *,
         busy: bool | None = None,
         destination: bool | None = None,
     ) -> RemoteCalendar:
-        """Make a calendar of the connection count as busy (or not) and/or receive new
-        bookings (or not). Raises `NotFound`, `InvalidInput` (`externalId`: a read-only
-        calendar cannot be a destination)."""
+        """Make a calendar (of the connection, or of any of the owner's when None) count as
+        busy (or not) and/or receive new bookings (or not). Raises `NotFound`, `InvalidInput`
+        (`externalId`: a read-only calendar cannot be a destination)."""
         with self._uow_factory(write=True) as uow:
-            connection = _owned(uow, owner_id, connection_id)
-            calendar = _calendar(uow, connection, external_id)
+            if connection_id is None:
+                calendar = _any_calendar(uow, owner_id, external_id)
+            else:
+                calendar = _calendar(uow, _owned(uow, owner_id, connection_id), external_id)
             if destination and calendar.read_only:
                 raise InvalidInput("externalId", "a read-only calendar cannot receive bookings")
             changed = dataclasses.replace(
@@ -295,3 +309,10 @@ def _calendar(uow: UnitOfWork, connection: Connection, external_id: str) -> Remo
         if calendar.external_id == external_id:
             return calendar
     raise NotFound(f"Calendar ({external_id}) not found in connection {connection.id}")
+
+
+def _any_calendar(uow: UnitOfWork, owner_id: int, external_id: str) -> RemoteCalendar:
+    for calendar in uow.calendars.list_calendars([owner_id]):
+        if calendar.external_id == external_id:
+            return calendar
+    raise NotFound(f"Calendar ({external_id}) not found")

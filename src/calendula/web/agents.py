@@ -97,8 +97,7 @@ def _how_to(base: str, owner: User, et: EventType | None) -> list[str]:
         "",
         "1. Free times (no API key needed), grouped by day in the time zone you pass:",
         "",
-        f"   GET {base}/v2/slots?{lookup}&start=2026-01-05&end=2026-01-12"
-        "&timeZone=Europe/London",
+        f"   GET {base}/v2/slots?{lookup}&start=2026-01-05&end=2026-01-12&timeZone=Europe/London",
         "   Header: cal-api-version: 2024-09-04",
         "",
         "2. Book one of those times (start in UTC):",

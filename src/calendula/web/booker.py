@@ -95,7 +95,8 @@ def open_booker(
     reschedule: Booking | None = None,
     chosen: str | None = None,
 ) -> Booker:
-    """Read the visitor's choices and the month's slots (from the availability cache)."""
+    """Read the visitor's choices and the month's slots (from the availability cache).
+    `chosen` (a posted time) is kept even when it is no longer free, to say so."""
     now = container.clock.now()
     time = parse_booker_time(
         params, host_zone=owner.time_zone, hour12_default=owner.time_format == 12, now=now
@@ -113,7 +114,8 @@ def open_booker(
     )
     slots = _slots(container, query) if query.start and query.start < end else []
     wanted = parse_utc(chosen if chosen is not None else params.get("slot"))
-    picked = wanted if wanted and any(s.start == wanted for s in slots) else None
+    offered = wanted is not None and any(s.start == wanted for s in slots)
+    picked = wanted if offered or chosen is not None else None
     this_month = now.astimezone(time.zone).date().replace(day=1)
     return Booker(
         owner, event_type, time, duration, durations, slots, picked, this_month, reschedule
@@ -149,7 +151,9 @@ def booker_context(
 ) -> dict[str, Any]:
     """Everything `booker.html` renders."""
     time = booker.time
-    week_start = WEEKDAYS.index(booker.owner.week_start) if booker.owner.week_start in WEEKDAYS else 0
+    week_start = (
+        WEEKDAYS.index(booker.owner.week_start) if booker.owner.week_start in WEEKDAYS else 0
+    )
     links = Links(path, params)
     days = booker.days
     day = booker.day
@@ -189,9 +193,7 @@ def _script_data(booker: Booker, day: Any) -> dict[str, Any]:
         "month": booker.time.month.isoformat()[:7],
         "date": day.isoformat() if day else None,
         "rescheduleUid": booker.reschedule.uid if booker.reschedule else None,
-        "slots": {
-            d.isoformat(): [utc_iso(t) for t in times] for d, times in booker.days.items()
-        },
+        "slots": {d.isoformat(): [utc_iso(t) for t in times] for d, times in booker.days.items()},
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -23,4 +23,7 @@ async def read_form(request: Request) -> FormData:
         if len(body) > MAX_FORM_BYTES:
             raise HTTPException(413, "The form is too large.")
     text = body.decode("utf-8", errors="replace")
-    return FormData(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
+    pairs: list[tuple[str, str | UploadFile]] = list(
+        parse_qsl(text, keep_blank_values=True, max_num_fields=200)
+    )
+    return FormData(pairs)

@@ -57,6 +57,7 @@ def cal_event(view: BookingView, event: str | None) -> dict[str, Any] | None:
     """The embed event a page announces after a change (Cal.com's payloads)."""
     booking = view.booking
     owner = view.hosts[0] if view.hosts else None
+    data: dict[str, Any]
     if event == "booked":
         kind = "rescheduleBookingSuccessfulV2" if booking.rescheduled_from_uid else None
         data = {
@@ -73,7 +74,11 @@ def cal_event(view: BookingView, event: str | None) -> dict[str, Any] | None:
     if event == "cancelled":
         event_type = view.event_type
         organizer = (
-            {"name": owner.name or owner.username, "email": owner.email, "timeZone": owner.time_zone}
+            {
+                "name": owner.name or owner.username,
+                "email": owner.email,
+                "timeZone": owner.time_zone,
+            }
             if owner
             else {}
         )
@@ -124,7 +129,10 @@ def _booking_page(
 
 def _answers(view: BookingView) -> list[tuple[str, str]]:
     """The attendee's answers to show, labelled by the event type's questions."""
-    labels = {f.slug: f.label or f.slug for f in (view.event_type.booking_fields if view.event_type else ())}
+    labels = {
+        f.slug: f.label or f.slug
+        for f in (view.event_type.booking_fields if view.event_type else ())
+    }
     labels.setdefault("notes", "Additional notes")
     shown = []
     for slug, value in view.booking.responses.items():
@@ -196,7 +204,11 @@ def reschedule_page(request: Request, uid: str) -> Response:
     if isinstance(found, Response):
         return found
     booker = open_booker(
-        web.container, found.hosts[0], found.event_type, request.query_params, reschedule=found.booking
+        web.container,
+        found.hosts[0],
+        found.event_type,
+        request.query_params,
+        reschedule=found.booking,
     )
     embedded = embed_namespace(request) is not None
     return render_booker(web, request, booker, embedded=embedded, values={})
@@ -220,7 +232,7 @@ def _reschedule(request: Request, form: Any, uid: str) -> Response:
     old: Booking = found.booking
     picked = str(form.get("pick") or form.get("slot") or "")
     booker = open_booker(
-        web.container, found.hosts[0], found.event_type, form, reschedule=old, chosen=picked
+        web.container, found.hosts[0], found.event_type, form, reschedule=old, chosen=picked or None
     )
     embedded = embed_namespace(request) is not None
     start = parse_utc(picked)
@@ -245,5 +257,7 @@ def _reschedule(request: Request, form: Any, uid: str) -> Response:
         return render_booker(
             web, request, booker, embedded=embedded, values=values, errors=errors, status=422
         )
-    target = _target(new.uid, manage_token(web.secret_key, new.uid), "booked", embed_namespace(request))
+    target = _target(
+        new.uid, manage_token(web.secret_key, new.uid), "booked", embed_namespace(request)
+    )
     return RedirectResponse(target, status_code=303)

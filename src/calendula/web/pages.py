@@ -85,9 +85,10 @@ def _group(web: Web, request: Request, names: str, *, embedded: bool) -> Respons
     )
     duration = time.duration if time.duration in GROUP_DURATIONS else 30
     start, end = time.window
-    query = SlotQuery(start=max(start, now), end=end, length_minutes=duration, usernames=usernames)
+    start = max(start, now)
+    query = SlotQuery(start=start, end=end, length_minutes=duration, usernames=usernames)
     try:
-        slots = web.container.availability.answer(query).slots if query.start < end else []
+        slots = web.container.availability.answer(query).slots if start < end else []
     except (InvalidInput, NotFound):
         slots = []
     context = {
@@ -151,7 +152,9 @@ def _booker_get(request: Request, username: str, slug: str, *, embedded: bool) -
     except NotFound:
         return missing(web, request, "This event type")
     booker = open_booker(web.container, owner, event_type, request.query_params)
-    return render_booker(web, request, booker, embedded=embedded, values=prefill(request.query_params))
+    return render_booker(
+        web, request, booker, embedded=embedded, values=prefill(request.query_params)
+    )
 
 
 def render_booker(
@@ -205,7 +208,7 @@ def _book_from_form(
     if not check_form(request, form.get("csrf"), web.secret_key, web.base_url, now):
         return forbidden(web, request)
     picked = str(form.get("pick") or form.get("slot") or "")
-    booker = open_booker(web.container, owner, event_type, form, chosen=picked)
+    booker = open_booker(web.container, owner, event_type, form, chosen=picked or None)
     values = form_values(form, booking_fields(event_type))
     submission = read_submission(event_type, form)
     start = parse_utc(picked)

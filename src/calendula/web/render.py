@@ -25,6 +25,8 @@ from calendula.web.guard import form_token, new_nonce, page_headers
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 THEMES = ("light", "dark", "auto")
+DEFAULT_BRAND = "#4f46e5"
+DEFAULT_DARK_BRAND = "#818cf8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +34,15 @@ class Theme:
     """`mode` light, dark or auto (the visitor's system setting); colours as `#rrggbb`."""
 
     mode: str = "auto"
-    brand: str = "#4f46e5"
-    dark_brand: str = "#818cf8"
+    brand: str = DEFAULT_BRAND
+    dark_brand: str = DEFAULT_DARK_BRAND
 
     @classmethod
     def of(cls, user: User | None, requested: str | None) -> Theme:
         mode = requested if requested in THEMES else "auto"
         if user is None:
             return cls(mode)
-        brand = user.brand_color if COLOUR.match(user.brand_color or "") else cls.brand
+        brand = user.brand_color if COLOUR.match(user.brand_color or "") else DEFAULT_BRAND
         dark = user.dark_brand_color if COLOUR.match(user.dark_brand_color or "") else brand
         return cls(mode, brand, dark)
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
@@ -123,7 +124,7 @@ class FolderTransport:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as out:
-                out.write(message.as_bytes())
+                out.write(message.as_bytes(policy=SMTP))  # CRLF, as sent
             os.replace(temporary, self.folder / f"{stamp}-{name}.eml")
         except OSError as error:
             raise MailError(f"cannot write to the mail folder: {error.strerror}") from None
