@@ -83,9 +83,7 @@ class Workers:
 
 def free_slots(container, host, count: int) -> list[datetime]:
     now = datetime.now(UTC)
-    query = SlotQuery(
-        event_type_id=host.event_type.id, start=now, end=now + timedelta(days=90)
-    )
+    query = SlotQuery(event_type_id=host.event_type.id, start=now, end=now + timedelta(days=90))
     _, slots = container.availability.find_slots(query)
     starts = [slot.start for slot in slots]
     assert len(starts) >= count
@@ -146,10 +144,6 @@ def test_killing_workers_loses_no_event(database_url: str, tmp_path: Path) -> No
         ids_by_uid[message.json()["payload"]["uid"]].add(message.headers["webhook-id"])
     assert set(ids_by_uid) == set(uids)  # every booking's event arrived at least once
     assert all(len(ids) == 1 for ids in ids_by_uid.values())  # duplicates share the id
-    print(
-        f"\n{database_url.split(':')[0]}: {len(receiver.received)} receipts for {BOOKINGS} "
-        f"events, {workers.kills} SIGKILLs"
-    )
 
 
 def wait_until_all_delivered(container, timeout: float) -> int:

@@ -100,9 +100,9 @@ def verify_like_calcom(received) -> None:
     assert received.headers["X-Cal-Signature-256"] == expected
     msg_id, ts = received.headers["webhook-id"], received.headers["webhook-timestamp"]
     signed = hmac.new(SECRET.encode(), f"{msg_id}.{ts}.".encode() + received.body, hashlib.sha256)
-    assert received.headers["webhook-signature"] == "v1," + base64.b64encode(
-        signed.digest()
-    ).decode()
+    assert (
+        received.headers["webhook-signature"] == "v1," + base64.b64encode(signed.digest()).decode()
+    )
     assert received.headers["X-Cal-Webhook-Version"] == "2021-10-20"
 
 
