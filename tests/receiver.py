@@ -4,7 +4,8 @@
 (`Received`: path, headers, exact body bytes) and answers from a script: `plan` is a list of
 `Answer`s used in order (status, extra headers, delay before answering), then `default`.
 `wait_for(n)` blocks until n requests arrived. Also usable as a separate process
-(`python tests/receiver.py PORT FILE`), appending one JSON line per request to FILE.
+(`python tests/receiver.py PORT FILE`), appending one JSON line per request to FILE
+(with its receipt time).
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ class Receiver:
 
 
 def main() -> None:
-    """Serve on PORT, appending `{"id", "path", "body"}` per request to FILE (one line)."""
+    """Serve on PORT, appending `{"id", "at", "path", "body"}` per request to FILE (one line;
+    `at` is the Unix time of receipt)."""
     port, path = int(sys.argv[1]), sys.argv[2]
     lock = threading.Lock()
 
@@ -109,7 +111,12 @@ def main() -> None:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             line = json.dumps(
-                {"id": self.headers.get("webhook-id"), "path": self.path, "body": body.decode()}
+                {
+                    "id": self.headers.get("webhook-id"),
+                    "at": time.time(),
+                    "path": self.path,
+                    "body": body.decode(),
+                }
             )
             with lock, open(path, "a") as out:
                 out.write(line + "\n")

@@ -17,7 +17,16 @@ from tests.api.test_event_types import FULL_BODY
 
 GOLDEN = Path(__file__).parent / "golden"
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
-RESOURCE_TAGS = {"Me", "Schedules", "Event Types", "Slots", "Bookings", "Webhooks", "Reminders"}
+RESOURCE_TAGS = {
+    "Me",
+    "Schedules",
+    "Event Types",
+    "Slots",
+    "Bookings",
+    "Webhooks",
+    "Reminders",
+    "Calendars",
+}
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -134,7 +134,7 @@ def test_books_with_the_keyboard_in_the_visitors_zone_then_cancels(page, server,
     make_host(container)
     page.goto(f"{server}/ada/meet")
     # The visitor's zone (Europe/Rome) replaces the host's, and the times follow it.
-    page.wait_for_function("document.querySelector('#time-zone').value === 'Europe/Rome'")
+    page.wait_for_function("() => document.querySelector('#time-zone').value === 'Europe/Rome'")
     page.wait_for_selector("a.time")
     assert page.inner_text("a.time >> nth=0") == "15:00"  # 09:00 in New York
     shot(page, "1-booker")
@@ -236,3 +236,75 @@ def test_an_inline_embed_on_another_origin_books_and_resizes(page, server, other
     assert "theme=dark" in popup.get_attribute("src")
     page.keyboard.press("Escape")
     page.wait_for_selector("[data-cal-modal]", state="detached")
+
+
+def test_books_a_duration_option_then_reschedules_from_the_link(page, server, container):
+    make_host(container, length_minutes=30, length_options=(30, 60))
+    page.goto(f"{server}/ada/meet?timeZone=America/New_York")
+    page.click("[data-duration='60']")
+    page.wait_for_selector("[data-duration='60'][aria-current='true']")
+    page.wait_for_function("() => !document.querySelector('.booker').hasAttribute('aria-busy')")
+    page.click("a.day.available >> nth=1")
+    page.click("a.time >> nth=0")
+    assert "60 min" in page.inner_text(".summary")
+    page.fill("#field-name", "Lin")
+    page.fill("#field-email", "lin@example.com")
+    page.click("[data-submit]")
+    page.wait_for_url("**/booking/**")
+    assert "60 min" in page.inner_text(".facts")
+    old_uid = page.url.split("/booking/")[1].split("?")[0]
+    page.click("text=Reschedule")
+    page.wait_for_url("**/reschedule/**")
+    page.click("a.day.available >> nth=2")
+    page.click("a.time >> nth=0")
+    page.fill("#field-rescheduleReason", "Clash")
+    page.click("[data-submit]")
+    page.wait_for_url("**event=booked**")
+    new_uid = page.url.split("/booking/")[1].split("?")[0]
+    assert new_uid != old_uid
+    assert container.bookings.get(old_uid).rescheduled_to_uid == new_uid
+    assert container.bookings.get(new_uid).duration_minutes == 60
+
+
+AXE = Path(__file__).resolve().parents[2] / ".venv" / "node" / "node_modules" / "axe-core"
+
+
+def _axe_problems(page: Any) -> list[str]:
+    """Serious and critical axe-core violations of the page as `rule: target` lines."""
+    page.add_script_tag(path=str(AXE / "axe.min.js"))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']}: {node['target']}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
+
+
+@pytest.mark.skipif(
+    not (AXE / "axe.min.js").exists(),
+    reason="needs axe-core: npm install --prefix .venv/node axe-core@4 (.ci/run does it)",
+)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_finds_no_serious_problems_on_profile_booker_form_and_confirmation(
+    browser, server, container, theme
+):
+    make_host(container)
+    context = browser.new_context(bypass_csp=True)  # axe is added as an inline script
+    page = context.new_page()
+    problems = {}
+    page.goto(f"{server}/ada?theme={theme}")
+    problems["profile"] = _axe_problems(page)
+    page.goto(f"{server}/ada/meet?theme={theme}")
+    problems["booker"] = _axe_problems(page)
+    page.click("a.time >> nth=0")
+    page.click("[data-submit]")  # with the error messages shown
+    page.wait_for_selector(".alert")
+    problems["form"] = _axe_problems(page)
+    page.fill("#field-name", "Axe")
+    page.fill("#field-email", "axe@example.com")
+    page.click("[data-submit]")
+    page.wait_for_url("**/booking/**")
+    problems["confirmation"] = _axe_problems(page)
+    context.close()
+    assert problems == {"profile": [], "booker": [], "form": [], "confirmation": []}

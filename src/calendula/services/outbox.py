@@ -88,7 +88,7 @@ class Dispatcher:
         batch: int = 100,
         concurrency: int = 16,
         lease: timedelta = timedelta(minutes=5),
-        poll_interval: float = 0.5,
+        poll_interval: float = 0.05,
         rng: random.Random | None = None,
     ) -> None:
         self._uow_factory = uow_factory
@@ -127,20 +127,29 @@ class Dispatcher:
                 break
         return total
 
+    def has_work(self) -> bool:
+        """Whether a cycle would find anything to do now (a read, no write lock)."""
+        with self._uow_factory() as uow:
+            return uow.outbox.has_work(self._clock.now(), list(self._handlers))
+
     def fan_out(self) -> int:
         now = self._clock.now()
         with self._uow_factory(write=True) as uow:
             events = uow.outbox.pending_events(self._batch)
             if not events:
                 return 0
+            jobs: list[NewJob] = []
             for event in events:
                 gone = withdrawn_uid(event)
                 if gone is not None:
+                    if jobs:  # earlier events' jobs first: they may be what is withdrawn
+                        uow.outbox.add_jobs(jobs, now)
+                        jobs = []
                     uow.outbox.withdraw(gone, now, f"booking {event.topic.lower()}")
                 for fanout in self._fanouts:
-                    jobs = fanout.jobs_for(uow, event, now)
-                    if jobs:
-                        uow.outbox.add_jobs(jobs, now)
+                    jobs.extend(fanout.jobs_for(uow, event, now))
+            if jobs:
+                uow.outbox.add_jobs(jobs, now)
             uow.outbox.mark_fanned_out([e.id for e in events if e.id is not None], now)
             uow.commit()
         return len(events)
@@ -183,28 +192,32 @@ class Dispatcher:
 
     def _record(self, done: Sequence[tuple[Job, datetime, Outcome]]) -> None:
         now = self._clock.now()
-        failed = []
+        results = []
+        for job, started, outcome in done:
+            status, due = self._next(job, outcome, now)
+            error = outcome.error[:MAX_ERROR_LENGTH] if outcome.error else None
+            attempt = Attempt(
+                job_id=job.id,
+                started_at=started,
+                result=outcome.result,
+                duration_ms=outcome.duration_ms,
+                status_code=outcome.status_code,
+                error=error,
+            )
+            results.append((job, attempt, status, due))
         with self._uow_factory(write=True) as uow:
-            for job, started, outcome in done:
-                status, due = self._next(job, outcome, now)
-                error = outcome.error[:MAX_ERROR_LENGTH] if outcome.error else None
-                attempt = Attempt(
-                    job_id=job.id,
-                    started_at=started,
-                    result=outcome.result,
-                    duration_ms=outcome.duration_ms,
-                    status_code=outcome.status_code,
-                    error=error,
-                )
-                if not uow.outbox.finish(job, attempt, status, now, due):
+            kept = uow.outbox.finish_many(results, now)
+            for (job, attempt, status, _), (_, _, outcome), keep in zip(
+                results, done, kept, strict=True
+            ):
+                if not keep:
                     log.warning("outbox job %s: lease lost, attempt not recorded twice", job.id)
                     continue
                 self._handlers[job.kind].settle(uow, job, outcome, status)
-                if status is JobStatus.FAILED:
-                    failed.append((job, error))
             uow.commit()
-        for job, error in failed:
-            log.warning("outbox job %s (%s) failed: %s", job.id, job.kind, error)
+        for (job, attempt, status, _), keep in zip(results, kept, strict=True):
+            if keep and status is JobStatus.FAILED:
+                log.warning("outbox job %s (%s) failed: %s", job.id, job.kind, attempt.error)
 
     def _next(self, job: Job, outcome: Outcome, now: datetime) -> tuple[JobStatus, datetime | None]:
         if outcome.result is Result.DELIVERED:
@@ -256,16 +269,19 @@ class Dispatcher:
                 self._pool = None
 
     def _loop(self) -> None:
+        """Poll with a cheap read every `poll_interval` (other processes' commits cannot wake
+        this one); run a cycle when there is work or when woken. A failing cycle (database
+        away) is logged and retried after `poll_interval`."""
         while not self._stop.is_set():
             try:
-                report = self.run_once()
-            except Exception:  # the database may be away for a moment: keep going
+                if self._wake.is_set() or self.has_work():
+                    self._wake.clear()
+                    report = self.run_once()
+                    if report.ran or report.fanned_out:
+                        continue  # more may be waiting
+            except Exception:
                 log.exception("outbox cycle failed; retrying")
-                report = CycleReport()
-            if report.ran >= self._batch or report.fanned_out >= self._batch:
-                continue  # more is waiting
             self._wake.wait(self._poll_interval)
-            self._wake.clear()
 
 
 def new_message_id() -> str:

@@ -294,12 +294,16 @@ class WebhookRepository(Protocol):
         """Remove every webhook of the event type; returns how many."""
         ...
 
+    def reset_failures(self, webhook_id: str) -> None:
+        """Set `consecutive_failures` to 0 (a delivery succeeded); one statement, no read."""
+        ...
+
     def find_subscribers(
-        self, owner_id: int, event_type_id: int | None, trigger: Trigger
+        self, owner_id: int, event_type_id: int | None, trigger: Trigger | None
     ) -> list[Webhook]:
         """Who receives `trigger` for a booking of `owner_id` (and of `event_type_id`): the
         user's webhooks and the event type's, that are active, not disabled and subscribe to
-        the trigger (`Webhook.listens_to`)."""
+        the trigger (`Webhook.listens_to`); with `trigger` None, every active one."""
         ...
 
 
@@ -325,6 +329,11 @@ class OutboxRepository(Protocol):
     def withdraw(self, booking_uid: str, now: datetime, reason: str) -> int:
         """Cancel the pending scheduled jobs (`schedule_key` set) of `booking_uid`; returns
         how many."""
+        ...
+
+    def has_work(self, now: datetime, kinds: Sequence[str]) -> bool:
+        """Whether an event waits to be fanned out or a job of `kinds` is due: one cheap read,
+        so idle dispatchers can poll often without taking the write lock."""
         ...
 
     def pending_schedule_keys(self, booking_uid: str) -> set[str]:
@@ -361,6 +370,14 @@ class OutboxRepository(Protocol):
         """Record `attempt` and move a job this dispatcher claimed (`job.attempts` as claimed)
         to `status` (`PENDING` with `due_at` to retry). Returns False, recording nothing, when
         the claim was lost (the job was claimed again after its lease expired)."""
+        ...
+
+    def finish_many(
+        self,
+        results: Sequence[tuple[Job, Attempt, JobStatus, datetime | None]],
+        now: datetime,
+    ) -> list[bool]:
+        """`finish` for several jobs at once (job, attempt, status, due_at); one bool each."""
         ...
 
     def get_job(self, job_id: int) -> Job | None: ...

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,6 +74,7 @@ BOOKING_TRIGGERS = frozenset(
 SCHEDULING_TRIGGERS = frozenset({Trigger.BOOKING_CREATED, Trigger.BOOKING_RESCHEDULED})
 MEETING_TRIGGERS = ((Trigger.MEETING_STARTED, "startTime"), (Trigger.MEETING_ENDED, "endTime"))
 MAX_TAKE = 100
+MAX_CACHED = 10_000
 UUID_LENGTH = 36
 
 
@@ -82,39 +85,64 @@ def parse_js_instant(text: str) -> datetime:
 class WebhookFanout:
     """Jobs for an outbox event: one message per subscriber of its trigger, plus the meeting
     messages of an accepted booking (scheduled, withdrawn when the booking is cancelled or
-    moved: `domain.outbox.withdrawn_uid`)."""
+    moved: `domain.outbox.withdrawn_uid`).
+
+    The subscriptions of an (owner, event type) are read once per fan-out transaction (a
+    batch of events), not once per event and trigger."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
 
     def jobs_for(self, uow: UnitOfWork, event: OutboxEvent, now: datetime) -> Sequence[NewJob]:
         if event.topic not in BOOKING_TRIGGERS or event.owner_id is None:
             return []
         trigger = Trigger(event.topic)
         payload = dict(event.data.get("payload", {}))
+        subscribers = self._subscribers(uow, event.owner_id, event.event_type_id)
         jobs = [
             _message(webhook, trigger, payload, event, event.created_at, event.created_at)
-            for webhook in uow.webhooks.find_subscribers(
-                event.owner_id, event.event_type_id, trigger
-            )
+            for webhook in subscribers
+            if webhook.listens_to(trigger)
         ]
         if trigger in SCHEDULING_TRIGGERS and payload.get("status") == "ACCEPTED":
-            jobs.extend(self._meetings(uow, event, payload, now))
+            jobs.extend(self._meetings(uow, event, payload, subscribers, now))
         return jobs
 
+    def _subscribers(
+        self, uow: UnitOfWork, owner_id: int, event_type_id: int | None
+    ) -> list[Webhook]:
+        memo: dict[tuple[int, int | None], list[Webhook]]
+        if getattr(self._local, "uow", None) is not uow:
+            self._local.uow, self._local.memo = uow, {}
+        memo = self._local.memo
+        key = (owner_id, event_type_id)
+        if key not in memo:
+            memo[key] = uow.webhooks.find_subscribers(owner_id, event_type_id, None)
+        return memo[key]
+
     def _meetings(
-        self, uow: UnitOfWork, event: OutboxEvent, payload: dict[str, object], now: datetime
+        self,
+        uow: UnitOfWork,
+        event: OutboxEvent,
+        payload: dict[str, object],
+        subscribers: list[Webhook],
+        now: datetime,
     ) -> list[NewJob]:
-        assert event.owner_id is not None
+        wanted = [
+            (trigger, field, webhook)
+            for trigger, field in MEETING_TRIGGERS
+            for webhook in subscribers
+            if webhook.listens_to(trigger)
+        ]
+        if not wanted:
+            return []
         taken = uow.outbox.pending_schedule_keys(event.booking_uid) if event.booking_uid else set()
         jobs = []
-        for trigger, field in MEETING_TRIGGERS:
+        for trigger, field, webhook in wanted:
             at = parse_js_instant(str(payload.get(field)))
-            if at < now:
-                continue
-            for webhook in uow.webhooks.find_subscribers(
-                event.owner_id, event.event_type_id, trigger
-            ):
-                key = f"{trigger.value.lower()}:{webhook.id}"
-                if key not in taken:  # a seat taken later does not schedule it twice
-                    jobs.append(_message(webhook, trigger, payload, event, at, at, key))
+            key = f"{trigger.value.lower()}:{webhook.id}"
+            if at >= now and key not in taken:  # a seat taken later: not scheduled twice
+                jobs.append(_message(webhook, trigger, payload, event, at, at, key))
         return jobs
 
 
@@ -155,15 +183,32 @@ class WebhookHandler:
         clock: Clock,
         box: SecretBox,
         transport: WebhookTransport,
+        *,
+        cache_seconds: float = 1.0,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._box = box
         self._transport = transport
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Webhook | None]] = {}
+
+    def _subscription(self, webhook_id: str) -> Webhook | None:
+        """The subscription as stored at most `cache_seconds` ago (one read per subscription
+        and second, not per message: a burst to one subscriber reads it once)."""
+        now = time.monotonic()
+        cached = self._cache.get(webhook_id)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
+        with self._uow_factory() as uow:
+            webhook = uow.webhooks.get(webhook_id)
+        if len(self._cache) > MAX_CACHED:
+            self._cache.clear()
+        self._cache[webhook_id] = (now, webhook)
+        return webhook
 
     def run(self, job: Job) -> Outcome:
-        with self._uow_factory() as uow:
-            webhook = uow.webhooks.get(job.target)
+        webhook = self._subscription(job.target)
         if webhook is None:
             return Outcome(Result.CANCELLED, error="the subscription was deleted")
         if job.payload.get("trigger") != Trigger.PING.value and not webhook.active:
@@ -202,20 +247,20 @@ class WebhookHandler:
         return Outcome(result, code, error, answer.retry_after, answer.duration_ms)
 
     def settle(self, uow: UnitOfWork, job: Job, outcome: Outcome, status: JobStatus) -> None:
-        if outcome.result is Result.CANCELLED:
-            return
-        webhook = uow.webhooks.get(job.target)
-        if webhook is None or job.payload.get("trigger") == Trigger.PING.value:
+        if outcome.result is Result.CANCELLED or job.payload.get("trigger") == Trigger.PING.value:
             return
         if outcome.result is Result.DELIVERED:
-            if webhook.consecutive_failures:
-                uow.webhooks.update(dataclasses.replace(webhook, consecutive_failures=0))
+            uow.webhooks.reset_failures(job.target)
+            return
+        webhook = uow.webhooks.get(job.target)
+        if webhook is None:
             return
         failures = webhook.consecutive_failures + 1
         webhook = dataclasses.replace(webhook, consecutive_failures=failures)
         exhausted = outcome.result is Result.RETRY and status is JobStatus.FAILED
         if exhausted and failures >= DISABLE_AFTER_FAILURES and webhook.disabled_at is None:
             webhook = self._disable(uow, webhook)
+            self._cache.pop(webhook.id, None)
         uow.webhooks.update(webhook)
 
     def _disable(self, uow: UnitOfWork, webhook: Webhook) -> Webhook:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from calendula.domain.errors import NotFound
@@ -73,23 +73,27 @@ class SqlOutboxRepository:
     # -- jobs ----------------------------------------------------------------------------------
 
     def add_jobs(self, jobs: Sequence[NewJob], now: datetime) -> None:
-        self._session.add_all(
-            OutboxJobRow(
-                kind=job.kind,
-                target=job.target,
-                message_id=job.message_id,
-                status=JobStatus.PENDING.value,
-                due_at=job.due_at,
-                attempts=0,
-                payload=dict(job.payload),
-                booking_uid=job.booking_uid,
-                schedule_key=job.schedule_key,
-                event_id=job.event_id,
-                created_at=now,
-            )
-            for job in jobs
+        if not jobs:
+            return
+        self._session.execute(  # one multi-row INSERT (Core: no ORM bookkeeping per row)
+            insert(OutboxJobRow),
+            [
+                {
+                    "kind": job.kind,
+                    "target": job.target,
+                    "message_id": job.message_id,
+                    "status": JobStatus.PENDING.value,
+                    "due_at": job.due_at,
+                    "attempts": 0,
+                    "payload": dict(job.payload),
+                    "booking_uid": job.booking_uid,
+                    "schedule_key": job.schedule_key,
+                    "event_id": job.event_id,
+                    "created_at": now,
+                }
+                for job in jobs
+            ],
         )
-        self._session.flush()
 
     def withdraw(self, booking_uid: str, now: datetime, reason: str) -> int:
         return self._cancel(
@@ -100,6 +104,29 @@ class SqlOutboxRepository:
             now,
             reason,
         )
+
+    def has_work(self, now: datetime, kinds: Sequence[str]) -> bool:
+        event = select(OutboxEventRow.id).where(OutboxEventRow.fanned_out_at.is_(None)).limit(1)
+        if self._session.scalar(event) is not None:
+            return True
+        job = (
+            select(OutboxJobRow.id)
+            .where(
+                OutboxJobRow.kind.in_(list(kinds)),
+                or_(
+                    and_(
+                        OutboxJobRow.status == JobStatus.PENDING.value,
+                        OutboxJobRow.due_at <= now,
+                    ),
+                    and_(
+                        OutboxJobRow.status == JobStatus.RUNNING.value,
+                        OutboxJobRow.lease_until < now,
+                    ),
+                ),
+            )
+            .limit(1)
+        )
+        return self._session.scalar(job) is not None
 
     def pending_schedule_keys(self, booking_uid: str) -> set[str]:
         keys = self._session.scalars(
@@ -149,18 +176,29 @@ class SqlOutboxRepository:
             and_(OutboxJobRow.status == JobStatus.RUNNING.value, OutboxJobRow.lease_until < now),
         )
         query = (
-            select(OutboxJobRow)
+            select(OutboxJobRow.id)
             .where(due, OutboxJobRow.kind.in_(list(kinds)))
             .order_by(OutboxJobRow.due_at, OutboxJobRow.id)
             .limit(limit)
         )
-        rows = list(self._session.scalars(self._locking(query)))
-        for row in rows:
-            row.status = JobStatus.RUNNING.value
-            row.lease_until = lease_until
-            row.attempts += 1
-        self._session.flush()
-        return [_job(row) for row in rows]
+        ids = list(self._session.scalars(self._locking(query)))
+        if not ids:
+            return []
+        self._session.execute(
+            update(OutboxJobRow)
+            .where(OutboxJobRow.id.in_(ids))
+            .values(
+                status=JobStatus.RUNNING.value,
+                lease_until=lease_until,
+                attempts=OutboxJobRow.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = self._session.execute(
+            select(OutboxJobRow.__table__).where(OutboxJobRow.id.in_(ids))
+        ).all()
+        by_id = {row.id: _job(row) for row in rows}
+        return [by_id[i] for i in ids]
 
     def finish(
         self,
@@ -170,37 +208,67 @@ class SqlOutboxRepository:
         now: datetime,
         due_at: datetime | None = None,
     ) -> bool:
-        values: dict[str, object] = {
-            "status": status.value,
-            "lease_until": None,
-            "last_error": attempt.error,
-            "finished_at": now if status in FINISHED else None,
-        }
-        if due_at is not None:
-            values["due_at"] = due_at
-        result = self._session.execute(
-            update(OutboxJobRow)
-            .where(
-                OutboxJobRow.id == job.id,
-                OutboxJobRow.status == JobStatus.RUNNING.value,
-                OutboxJobRow.attempts == job.attempts,
-            )
-            .values(**values)
+        return self.finish_many([(job, attempt, status, due_at)], now)[0]
+
+    def finish_many(
+        self,
+        results: Sequence[tuple[Job, Attempt, JobStatus, datetime | None]],
+        now: datetime,
+    ) -> list[bool]:
+        """`finish` for a batch: one locking read of the claims still held, then one
+        executemany UPDATE and one INSERT of the attempts (Core statements: a batch of a
+        hundred costs about what one ORM update did)."""
+        if not results:
+            return []
+        held_query = select(OutboxJobRow.id, OutboxJobRow.attempts).where(
+            OutboxJobRow.id.in_([job.id for job, *_ in results]),
+            OutboxJobRow.status == JobStatus.RUNNING.value,
         )
-        if not getattr(result, "rowcount", 0):
-            return False
-        self._session.add(
-            OutboxAttemptRow(
-                job_id=job.id,
-                started_at=attempt.started_at,
-                result=attempt.result.value,
-                duration_ms=attempt.duration_ms,
-                status_code=attempt.status_code,
-                error=attempt.error,
+        if self._session.get_bind().dialect.name == "postgresql":
+            held_query = held_query.with_for_update()
+        held = {row.id: row.attempts for row in self._session.execute(held_query)}
+        kept = [held.get(job.id) == job.attempts for job, *_ in results]
+        jobs = cast(Table, OutboxJobRow.__table__)
+        updates = [
+            {
+                "b_id": job.id,
+                "b_status": status.value,
+                "b_due": due_at or job.due_at,
+                "b_error": attempt.error,
+                "b_finished": now if status in FINISHED else None,
+            }
+            for (job, attempt, status, due_at), keep in zip(results, kept, strict=True)
+            if keep
+        ]
+        if updates:
+            self._session.execute(
+                update(jobs)
+                .where(jobs.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    due_at=bindparam("b_due"),
+                    last_error=bindparam("b_error"),
+                    finished_at=bindparam("b_finished"),
+                    lease_until=None,
+                ),
+                updates,
             )
-        )
-        self._session.flush()
-        return True
+            self._session.execute(
+                insert(cast(Table, OutboxAttemptRow.__table__)),
+                [
+                    {
+                        "job_id": job.id,
+                        "started_at": attempt.started_at,
+                        "result": attempt.result.value,
+                        "duration_ms": attempt.duration_ms,
+                        "status_code": attempt.status_code,
+                        "error": attempt.error,
+                    }
+                    for (job, attempt, _, _), keep in zip(results, kept, strict=True)
+                    if keep
+                ],
+            )
+        return kept
 
     def get_job(self, job_id: int) -> Job | None:
         row = self._session.get(OutboxJobRow, job_id)
@@ -259,7 +327,8 @@ def _event(row: OutboxEventRow) -> OutboxEvent:
     )
 
 
-def _job(row: OutboxJobRow) -> Job:
+def _job(row: Any) -> Job:
+    """A job from an `OutboxJobRow` or a Core row of its table (same attribute names)."""
     return Job(
         id=row.id,
         kind=row.kind,

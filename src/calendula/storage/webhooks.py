@@ -9,7 +9,7 @@ refusals: `uq_webhooks_owner_id_subscriber_url` (user webhooks, a partial unique
 
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from calendula.domain.errors import NotFound
@@ -80,8 +80,16 @@ class SqlWebhookRepository:
             self._session.expire_all()
         return len(ids)
 
+    def reset_failures(self, webhook_id: str) -> None:
+        self._session.execute(
+            update(WebhookRow)
+            .where(WebhookRow.id == webhook_id, WebhookRow.consecutive_failures > 0)
+            .values(consecutive_failures=0)
+            .execution_options(synchronize_session=False)
+        )
+
     def find_subscribers(
-        self, owner_id: int, event_type_id: int | None, trigger: Trigger
+        self, owner_id: int, event_type_id: int | None, trigger: Trigger | None
     ) -> list[Webhook]:
         own = (WebhookRow.owner_id == owner_id) & WebhookRow.event_type_id.is_(None)
         scope = (
@@ -93,6 +101,8 @@ class SqlWebhookRepository:
             .order_by(WebhookRow.created_at, WebhookRow.id)
         )
         found = (_webhook_from_row(row) for row in rows)
+        if trigger is None:
+            return list(found)
         return [webhook for webhook in found if webhook.listens_to(trigger)]
 
 

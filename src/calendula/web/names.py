@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 RESERVED = frozenset(
     {"v2", "v1", "api", "docs", "redoc", "health", "openapi.json", "static", "embed", "booking"}
-    | {"reschedule", "team", "apps", "auth", "settings", "favicon.ico", "robots.txt"}
+    | {"reschedule", "team", "apps", "auth", "settings", "feeds", "favicon.ico", "robots.txt"}
 )
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 

@@ -190,7 +190,7 @@ def revoke_feed(feed_id: FeedId, user: CurrentUser, services: Services) -> JsonR
     return success(feed_output(services.calendar_feeds.revoke(user.id, feed_id)))
 
 
-@feed_router.get("/feeds/{token}.ics", response_class=Response)
+@feed_router.get("/feeds/{token}.ics", response_class=Response, include_in_schema=False)
 def published_feed(token: str, services: Services) -> Response:
     """A published feed (text/calendar); 404 once revoked."""
     body = services.calendar_feeds.render(token[:100])

@@ -15,7 +15,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 from pydantic.alias_generators import to_camel
 
 from calendula.api.schemas.outputs import envelope
-
 from calendula.domain.reminders import (
     MAX_BODY_LENGTH,
     MAX_SUBJECT_LENGTH,

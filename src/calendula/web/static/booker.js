@@ -200,6 +200,9 @@
     } else if (link.hasAttribute("data-duration")) {
       event.preventDefault();
       state.duration = Number(link.getAttribute("data-duration"));
+      booker.querySelectorAll("[data-duration-text]").forEach(function (span) {
+        span.textContent = String(state.duration);
+      });
       booker.querySelectorAll("[data-duration]").forEach(function (a) {
         if (a === link) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
       });
