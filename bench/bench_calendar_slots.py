@@ -39,7 +39,7 @@ import httpx
 from _server import server, sqlite_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from calendar_servers import Radicale
+from calendar_servers import Radicale, event_ics
 from calendula import bootstrap
 from calendula.domain.calendars import ConnectionKind
 from calendula.domain.event_types import EventType
@@ -64,17 +64,17 @@ def put_events(dav: Radicale, first_day: datetime) -> None:
     for n in range(SINGLE):
         start = first_day + timedelta(minutes=15 * rng.randrange(DAYS * 24 * 4))
         minutes = rng.choice((30, 60, 90, 120))
-        calendar.save_event(
-            dtstart=start, dtend=start + timedelta(minutes=minutes), summary=f"E{n}", uid=f"e{n}"
-        )
+        calendar.save_event(event_ics(f"e{n}", start, start + timedelta(minutes=minutes), f"E{n}"))
     for n in range(SERIES):
         start = first_day + timedelta(minutes=15 * rng.randrange(7 * 24 * 4))
         calendar.save_event(
-            dtstart=start,
-            dtend=start + timedelta(minutes=60),
-            summary=f"S{n}",
-            uid=f"s{n}",
-            rrule={"FREQ": "WEEKLY", "COUNT": 5},
+            event_ics(
+                f"s{n}",
+                start,
+                start + timedelta(minutes=60),
+                f"S{n}",
+                rrule={"FREQ": "WEEKLY", "COUNT": 5},
+            )
         )
 
 

@@ -13,9 +13,11 @@ times, and one 30-minute event type.
 Runs:
 (a) first load of `/{username}/{eventSlug}` in headless Chromium, fresh context each time
     (`RUNS` times): bytes transferred (sum of response bodies: HTML, CSS, scripts, icon;
-    target <= 150 KB), requests that left loopback (target 0), first contentful paint and the
-    time until the first day's times are in the page (`a.time` present), from navigation
-    start (target <= 300 ms). Medians.
+    target <= 150 KB), requests that left loopback (target 0), and the time until the first
+    day's times are visible, from navigation start (target <= 300 ms). The times are in the
+    server's HTML and the CSS blocks rendering, so they are visible at the first contentful
+    paint: that is `times_visible_ms`. `times_seen_by_driver_ms` is when Playwright saw them
+    (its polling and round trips included). Medians.
 (b) `GET /{username}/{eventSlug}` under `wrk`, 16 connections, `SECONDS` s: pages/s and
     latency (target >= 500 pages/s).
 """
@@ -65,10 +67,16 @@ def seed(database_url: str) -> None:
         container.close()
 
 
+NAVIGATION_TIMING = """() => ({
+  paint: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime,
+  response_end: performance.getEntriesByType('navigation')[0].responseEnd,
+})"""
+
+
 def first_loads(url: str) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    sizes, paints, times, foreign = [], [], [], []
+    sizes, paints, observed_times, responses, foreign = [], [], [], [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(RUNS):
@@ -79,23 +87,23 @@ def first_loads(url: str) -> dict[str, Any]:
             page.on("request", lambda r: foreign.append(r.url) if _far(r.url) else None)
             page.goto(url, wait_until="commit")
             page.wait_for_selector("a.time", state="attached")
-            shown = page.evaluate("() => performance.now()")
+            observed = page.evaluate("() => performance.now()")
             page.wait_for_load_state("load")
-            paint = page.evaluate(
-                "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime"
-            )
+            timing = page.evaluate(NAVIGATION_TIMING)
             page.wait_for_timeout(200)  # late requests (the script's own) are counted too
             sizes.append(sum(bodies))
-            times.append(shown)
-            paints.append(paint or 0.0)
+            observed_times.append(observed)
+            paints.append(timing["paint"] or 0.0)
+            responses.append(timing["response_end"])
             context.close()
         browser.close()
     return {
         "runs": RUNS,
         "bytes_median": statistics.median(sizes),
-        "first_contentful_paint_ms_median": round(statistics.median(paints), 1),
-        "times_visible_ms_median": round(statistics.median(times), 1),
-        "times_visible_ms_max": round(max(times), 1),
+        "html_response_end_ms_median": round(statistics.median(responses), 1),
+        "times_visible_ms_median": round(statistics.median(paints), 1),
+        "times_visible_ms_max": round(max(paints), 1),
+        "times_seen_by_driver_ms_median": round(statistics.median(observed_times), 1),
         "external_requests": len(foreign),
     }
 

@@ -17,11 +17,13 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import caldav
+import icalendar
 
 
 def _free_port() -> int:
@@ -66,9 +68,7 @@ class Radicale:
             self._process = None
 
     def client(self, user: str) -> caldav.DAVClient:
-        return caldav.DAVClient(
-            url=self.url, username=user, password="secret", enable_rfc6764=False
-        )
+        return caldav.DAVClient(url=self.url, username=user, password="secret")
 
     def calendar(self, user: str, cal_id: str, name: str | None = None) -> Any:
         principal = self.client(user).principal()
@@ -123,3 +123,20 @@ class FeedServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+def event_ics(uid: str, start: Any, end: Any, summary: str, **props: Any) -> str:
+    """One VEVENT in a VCALENDAR (props such as `transp`, `status`, `rrule` added as given)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Calendula tests//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime(2026, 3, 1, tzinfo=UTC))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", summary)
+    for name, value in props.items():
+        event.add(name, value)
+    calendar.add_component(event)
+    return str(calendar.to_ical().decode())

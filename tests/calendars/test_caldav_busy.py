@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from calendar_servers import event_ics
 from calendula.domain.errors import InvalidInput
 from calendula.services.availability import SlotQuery
 from factories import make_host
@@ -52,25 +53,15 @@ def ny(day: int, hour: int, minute: int = 0) -> datetime:
 def put_events(radicale) -> None:
     work = radicale.calendar("ada", "work")
     home = radicale.calendar("ada", "home")
-    work.save_event(dtstart=ny(3, 10), dtend=ny(3, 11), summary="Plain", uid="plain@tests")
+    work.save_event(event_ics("plain@tests", ny(3, 10), ny(3, 11), "Plain"))
     work.save_event(SERIES)
-    work.save_event(
-        dtstart=date(2026, 3, 5), dtend=date(2026, 3, 6), summary="All day", uid="allday@tests"
-    )
-    work.save_event(
-        dtstart=ny(6, 10), dtend=ny(6, 12), summary="FYI", uid="transp@tests", transp="TRANSPARENT"
-    )
-    work.save_event(
-        dtstart=ny(6, 15), dtend=ny(6, 16), summary="Off", uid="cancel@tests", status="CANCELLED"
-    )
+    work.save_event(event_ics("allday@tests", date(2026, 3, 5), date(2026, 3, 6), "All day"))
+    work.save_event(event_ics("transp@tests", ny(6, 10), ny(6, 12), "FYI", transp="TRANSPARENT"))
+    work.save_event(event_ics("cancel@tests", ny(6, 15), ny(6, 16), "Off", status="CANCELLED"))
     london = ZoneInfo("Europe/London")
-    work.save_event(
-        dtstart=datetime(2026, 3, 6, 14, tzinfo=london),
-        dtend=datetime(2026, 3, 6, 15, tzinfo=london),
-        summary="London call",
-        uid="london@tests",
-    )
-    home.save_event(dtstart=ny(9, 11), dtend=ny(9, 12), summary="Home", uid="home@tests")
+    start = datetime(2026, 3, 6, 14, tzinfo=london)
+    work.save_event(event_ics("london@tests", start, start + timedelta(hours=1), "London call"))
+    home.save_event(event_ics("home@tests", ny(9, 11), ny(9, 12), "Home"))
 
 
 def starts(container, event_type_id: int) -> set[datetime]:

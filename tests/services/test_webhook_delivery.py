@@ -59,6 +59,7 @@ def delivering(
     )
     built = bootstrap.build(settings, clock=clock, resolver=resolver)
     built.dispatcher = webhooks_only(built)
+    built.bookings._on_commit = built.dispatcher.wake  # the replacement is woken on commit
     yield built
     built.close()
 
@@ -488,3 +489,17 @@ def test_two_dispatchers_never_send_the_same_attempt(
 def only_pending(container) -> list[int]:
     with container.uow_factory() as uow:
         return list(uow.session.scalars(select(OutboxEventRow.id)).all())  # type: ignore[attr-defined]
+
+
+def test_the_running_dispatcher_delivers_right_after_the_commit(
+    delivering, receiver: Receiver
+) -> None:
+    host = make_host(delivering)
+    subscribe(delivering, host, receiver.url(), ["BOOKING_CREATED"])
+    delivering.dispatcher.start()
+    try:
+        booked = book(delivering, host)
+        (message,) = receiver.wait_for(1, timeout=5)
+    finally:
+        delivering.dispatcher.stop()
+    assert message.json()["payload"]["uid"] == booked.uid

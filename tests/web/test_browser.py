@@ -236,6 +236,8 @@ def test_an_inline_embed_on_another_origin_books_and_resizes(page, server, other
     assert "theme=dark" in popup.get_attribute("src")
     page.keyboard.press("Escape")
     page.wait_for_selector("[data-cal-modal]", state="detached")
+    page.click("text=Book a visit")  # the floating button opens the same dialog
+    page.wait_for_selector("[data-cal-modal] iframe")
 
 
 def test_books_a_duration_option_then_reschedules_from_the_link(page, server, container):

@@ -10,8 +10,9 @@ requests (RFC 9110 §13: `If-None-Match` / `If-Modified-Since`); on 304 the copy
 previous answer is used.
 
 Every call has the client's `timeout`; every failure is a `CalendarUnreachable`. Credentials
-are never logged. RFC 6764 DNS discovery is off: the address given is the one called (the
-service checks it against the private-address rule first).
+are never logged. The address given is the one called (no RFC 6764 DNS discovery; the service
+checks it against the private-address rule first). `caldav` 1.x (on `requests`) is used: later
+versions bring `niquests`, whose `urllib3-future` replaces `urllib3` for every other library.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class NetworkCalendarClient:
         with _dav_errors():
             calendar = self._dav(access).calendar(url=access.calendar_url)  # type: ignore[no-untyped-call]
             found = calendar.search(
-                start=window.start, end=window.end, event=True, server_expand=False
+                start=window.start, end=window.end, event=True, expand=False
             )
             data = [obj.data for obj in found if obj.data]
         calendars = [c for text in data for c in parse_calendars(text)]
@@ -128,7 +129,6 @@ class NetworkCalendarClient:
             username=access.username,
             password=access.password,
             timeout=max(1, round(self._timeout)),
-            enable_rfc6764=False,
         )
 
     def _feed(self, url: str) -> list[icalendar.Calendar]:

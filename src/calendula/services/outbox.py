@@ -1,15 +1,17 @@
 """The dispatcher: turns committed outbox events into jobs and runs the jobs that are due.
 
 Owns: `Dispatcher`, the `Fanout` and `JobHandler` protocols that features plug into (webhooks,
-emails, calendar writes), and the dispatcher's loop (`run_once`, `start`/`stop`/`wake`).
+emails, calendar writes), and the dispatcher's lanes (`start`/`stop`/`wake`; `drain` runs
+everything due now in the calling thread, for tests and `calendula worker --once`).
 
-A cycle, each step its own transaction:
+The steps, each its own transaction:
 1. fan-out: pending events (oldest first) are given to every `Fanout`; the jobs they return
    are inserted and the events marked fanned out, all in one transaction. A cancelled, rejected
    or moved booking's scheduled jobs are withdrawn first (`domain.outbox.withdrawn_uid`).
 2. claim: due jobs are marked running under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL:
    several dispatchers, in one process or many, never run the same attempt).
-3. run: the handlers do their I/O with no transaction open, several jobs at a time.
+3. run: the handlers do their I/O with no transaction open, several jobs at a time (a thread
+   pool per job kind).
 4. record: each attempt is recorded and its job moved on (delivered, retried later with
    backoff, failed, cancelled) in one transaction per job, with the handler's bookkeeping.
 
@@ -20,11 +22,12 @@ job runs at least once; a receiver de-duplicates by the job's `message_id`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -102,9 +105,11 @@ class Dispatcher:
         self._poll_interval = poll_interval
         self._rng = rng or random.Random()
         self._wake = threading.Event()
+        self._kind_wake = {kind: threading.Event() for kind in self._handlers}
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._threads: list[threading.Thread] = []
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._pools_lock = threading.Lock()
 
     # -- one cycle -----------------------------------------------------------------------------
 
@@ -127,10 +132,11 @@ class Dispatcher:
                 break
         return total
 
-    def has_work(self) -> bool:
-        """Whether a cycle would find anything to do now (a read, no write lock)."""
+    def has_work(self, kinds: Sequence[str] | None = None) -> bool:
+        """Whether an event waits or a job of `kinds` (default: all) is due: a read."""
+        kinds = list(self._handlers) if kinds is None else list(kinds)
         with self._uow_factory() as uow:
-            return uow.outbox.has_work(self._clock.now(), list(self._handlers))
+            return uow.outbox.has_work(self._clock.now(), kinds)
 
     def fan_out(self) -> int:
         now = self._clock.now()
@@ -154,10 +160,11 @@ class Dispatcher:
             uow.commit()
         return len(events)
 
-    def _claim(self) -> list[Job]:
+    def _claim(self, kinds: Sequence[str] | None = None) -> list[Job]:
         now = self._clock.now()
+        kinds = list(self._handlers) if kinds is None else list(kinds)
         with self._uow_factory(write=True) as uow:
-            jobs = uow.outbox.claim(now, self._batch, now + self._lease, list(self._handlers))
+            jobs = uow.outbox.claim(now, self._batch, now + self._lease, kinds)
             uow.commit()
         return jobs
 
@@ -165,7 +172,7 @@ class Dispatcher:
         if len(jobs) == 1 or self._concurrency <= 1:
             done = [self._run(job) for job in jobs]
         else:
-            done = list(self._executor().map(self._run, jobs))
+            done = list(self._executor(jobs[0].kind).map(self._run, jobs))
         try:  # one transaction for the batch...
             self._record(done)
         except Exception:  # ...or, if one job's bookkeeping fails, one per job
@@ -176,10 +183,14 @@ class Dispatcher:
                 except Exception:  # its lease expires and it runs again: never lost
                     log.exception("outbox job %s: its attempt could not be recorded", one[0].id)
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="outbox")
-        return self._pool
+    def _executor(self, kind: str) -> ThreadPoolExecutor:
+        """A pool per job kind: one kind's slow jobs never queue ahead of another's."""
+        with self._pools_lock:
+            if kind not in self._pools:
+                self._pools[kind] = ThreadPoolExecutor(
+                    self._concurrency, thread_name_prefix=f"outbox-{kind}"
+                )
+            return self._pools[kind]
 
     def _run(self, job: Job) -> tuple[Job, datetime, Outcome]:
         started = self._clock.now()
@@ -230,58 +241,88 @@ class Dispatcher:
         return (JobStatus.FAILED, None) if due is None else (JobStatus.PENDING, due)
 
     # -- the loop ------------------------------------------------------------------------------
+    #
+    # Lanes: one thread fans events out, and each job kind has its own thread that claims, runs
+    # and records jobs of that kind, so slow work of one kind (emails, calendars) never holds
+    # up another (webhooks). Each lane polls with a cheap read every `poll_interval` (commits
+    # in other processes cannot wake it) and runs at once when woken: a commit in this process
+    # wakes the fan-out lane (`wake`), which wakes the job lanes when it made jobs.
 
     def wake(self) -> None:
-        """Run a cycle now (called after a commit that wrote events)."""
+        """Fan out now (called after a commit that wrote events)."""
         self._wake.set()
 
     def start(self) -> None:
-        """Run cycles in a background thread until `stop()`."""
-        if self._thread is not None:
+        """Run the lanes in background threads until `stop()`."""
+        if self._threads:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=target, name=f"outbox-{name}", daemon=True)
+            for name, target in self._lanes()
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def request_stop(self) -> None:
-        """Ask the loop to end after the current cycle (safe in a signal handler)."""
+        """Ask the lanes to end after their current batch (safe in a signal handler)."""
         self._stop.set()
         self._wake.set()
+        for event in self._kind_wake.values():
+            event.set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """End the loop and wait for it (the current cycle finishes its jobs)."""
+        """End the lanes and wait for them (each finishes the jobs it holds)."""
         self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = []
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=True)
 
     def run_forever(self) -> None:
-        """Run cycles in this thread until `request_stop()` (`calendula worker`)."""
-        self._stop.clear()
+        """Run the lanes until `request_stop()` (`calendula worker`), blocking this thread."""
+        self.start()
         try:
-            self._loop()
+            while not self._stop.wait(0.5):
+                pass
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+            self.stop()
 
-    def _loop(self) -> None:
-        """Poll with a cheap read every `poll_interval` (other processes' commits cannot wake
-        this one); run a cycle when there is work or when woken. A failing cycle (database
-        away) is logged and retried after `poll_interval`."""
+    def _lanes(self) -> list[tuple[str, Callable[[], None]]]:
+        lanes: list[tuple[str, Callable[[], None]]] = [("fan-out", self._fan_out_lane)]
+        for kind in self._handlers:
+            lanes.append((kind, functools.partial(self._job_lane, kind)))
+        return lanes
+
+    def _fan_out_lane(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._wake.is_set() or self.has_work():
+                if self._wake.is_set() or self.has_work(()):
                     self._wake.clear()
-                    report = self.run_once()
-                    if report.ran or report.fanned_out:
+                    if self.fan_out():
+                        for event in self._kind_wake.values():
+                            event.set()
                         continue  # more may be waiting
             except Exception:
-                log.exception("outbox cycle failed; retrying")
+                log.exception("outbox fan-out failed; retrying")
             self._wake.wait(self._poll_interval)
+
+    def _job_lane(self, kind: str) -> None:
+        wake = self._kind_wake[kind]
+        while not self._stop.is_set():
+            try:
+                if wake.is_set() or self.has_work([kind]):
+                    wake.clear()
+                    jobs = self._claim([kind])
+                    if jobs:
+                        self._run_and_record(jobs)
+                        continue  # more may be due
+            except Exception:
+                log.exception("outbox %s jobs failed; retrying", kind)
+            wake.wait(self._poll_interval)
 
 
 def new_message_id() -> str:

@@ -109,6 +109,8 @@ class SqlOutboxRepository:
         event = select(OutboxEventRow.id).where(OutboxEventRow.fanned_out_at.is_(None)).limit(1)
         if self._session.scalar(event) is not None:
             return True
+        if not kinds:
+            return False
         job = (
             select(OutboxJobRow.id)
             .where(

@@ -34,7 +34,7 @@ def _one_line(text: str) -> str:
 @router.get("/{username}/llms.txt")
 def llms_txt(request: Request, username: str) -> Response:
     web = web_of(request)
-    found = web.container.event_types.list_public(check_name(request, username))
+    found = web.public(check_name(request, username))
     if found is None:
         return _text("Not found\n", "text/plain", 404)
     owner, base = found.owner, web.base_url
@@ -60,7 +60,7 @@ def llms_txt(request: Request, username: str) -> Response:
 
 def event_type_markdown(request: Request, username: str, slug: str) -> Response:
     web = web_of(request)
-    found = web.container.event_types.list_public(username, slug=slug)
+    found = web.public(username, slug)
     if found is None or not found.event_types:
         return _text("Not found\n", "text/markdown", 404)
     owner, et, base = found.owner, found.event_types[0], web.base_url

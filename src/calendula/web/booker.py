@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ from calendula.domain.event_types import EventType
 from calendula.domain.slots import Slot
 from calendula.services.availability import SlotQuery
 from calendula.services.booking import NewBooking
+from calendula.services.slot_cache import SlotAnswer
 from calendula.web.booking_form import Submission, form_fields
 from calendula.web.calendar_view import (
     WEEKDAYS,
@@ -67,8 +69,9 @@ class Booker:
     chosen: datetime | None
     this_month: date
     reschedule: Booking | None = None
+    answer: SlotAnswer | None = None
 
-    @property
+    @cached_property
     def days(self) -> dict[Any, list[datetime]]:
         return times_by_day(self.slots, self.time.zone)
 
@@ -107,26 +110,27 @@ def open_booker(
     start, end = time.window
     query = SlotQuery(
         event_type_id=event_type.id,
-        start=max(start, now),
+        start=start,  # not `now`: one stable query (and cached answer) per month shown
         end=end,
         length_minutes=duration,
         reschedule_uid=reschedule.uid if reschedule else None,
     )
-    slots = _slots(container, query) if query.start and query.start < end else []
+    answer = _answer(container, query) if now < end else None
     wanted = parse_utc(chosen if chosen is not None else params.get("slot"))
+    slots = answer.slots if answer else []
     offered = wanted is not None and any(s.start == wanted for s in slots)
     picked = wanted if offered or chosen is not None else None
     this_month = now.astimezone(time.zone).date().replace(day=1)
     return Booker(
-        owner, event_type, time, duration, durations, slots, picked, this_month, reschedule
+        owner, event_type, time, duration, durations, slots, picked, this_month, reschedule, answer
     )
 
 
-def _slots(container: Container, query: SlotQuery) -> list[Slot]:
+def _answer(container: Container, query: SlotQuery) -> SlotAnswer | None:
     try:
-        return container.availability.answer(query).slots
+        return container.availability.answer(query)
     except CalendulaError:
-        return []
+        return None
 
 
 def next_free(container: Container, booker: Booker, after: datetime) -> list[datetime]:
@@ -138,7 +142,9 @@ def next_free(container: Container, booker: Booker, after: datetime) -> list[dat
         length_minutes=booker.duration,
         reschedule_uid=booker.reschedule.uid if booker.reschedule else None,
     )
-    return [s.start for s in _slots(container, query) if s.start != after][:NEXT_FREE_COUNT]
+    answer = _answer(container, query)
+    slots = answer.slots if answer else []
+    return [s.start for s in slots if s.start != after][:NEXT_FREE_COUNT]
 
 
 def booker_context(

@@ -11,8 +11,10 @@ import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from markupsafe import Markup
 
 from calendula.domain.slots import Slot
 
@@ -24,6 +26,17 @@ def zone_names() -> tuple[str, ...]:
     """The IANA zones the picker offers (areas like `Europe/Rome`, and `UTC`)."""
     names = {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV"))}
     return ("UTC", *sorted(names))
+
+
+@lru_cache(maxsize=128)
+def zone_options(selected: str) -> Markup:
+    """The picker's `<option>`s with `selected` chosen (rendered once per zone)."""
+    return Markup("").join(
+        Markup("<option selected>{}</option>").format(name)
+        if name == selected
+        else Markup("<option>{}</option>").format(name)
+        for name in zone_names()
+    )
 
 
 def zone_or(name: str | None, fallback: str) -> ZoneInfo:
@@ -134,7 +147,8 @@ def format_moment(moment: datetime, zone: ZoneInfo, hour12: bool) -> str:
 
 
 def utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`2026-03-03T14:00:00Z` (seconds precision)."""
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def parse_utc(text: str | None) -> datetime | None:

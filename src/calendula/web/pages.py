@@ -65,7 +65,7 @@ def _profile(request: Request, username: str, *, embedded: bool) -> Response:
     name = check_name(request, username)
     if "+" in name:
         return _group(web, request, name, embedded=embedded)
-    found = web.container.event_types.list_public(name)
+    found = web.public(name)
     if found is None:
         return missing(web, request, "This page")
     embed = embed_namespace(request, embedded=embedded)
@@ -85,10 +85,9 @@ def _group(web: Web, request: Request, names: str, *, embedded: bool) -> Respons
     )
     duration = time.duration if time.duration in GROUP_DURATIONS else 30
     start, end = time.window
-    start = max(start, now)
     query = SlotQuery(start=start, end=end, length_minutes=duration, usernames=usernames)
     try:
-        slots = web.container.availability.answer(query).slots if start < end else []
+        slots = web.container.availability.answer(query).slots if now < end else []
     except (InvalidInput, NotFound):
         slots = []
     context = {
@@ -129,7 +128,7 @@ async def book_embedded(request: Request, username: str, slug: str) -> Response:
 
 
 def _event_type(web: Web, request: Request, username: str, slug: str) -> tuple[Any, EventType]:
-    found = web.container.event_types.list_public(check_name(request, username), slug=slug)
+    found = web.public(check_name(request, username), slug)
     if found is None or not found.event_types:
         # Hidden event types are bookable by their link, as in Cal.com: only the profile hides them.
         owner = found.owner if found else None
@@ -152,9 +151,41 @@ def _booker_get(request: Request, username: str, slug: str, *, embedded: bool) -
     except NotFound:
         return missing(web, request, "This event type")
     booker = open_booker(web.container, owner, event_type, request.query_params)
-    return render_booker(
-        web, request, booker, embedded=embedded, values=prefill(request.query_params)
+    if booker.answer is None:
+        values = prefill(request.query_params)
+        return render_booker(web, request, booker, embedded=embedded, values=values)
+    # The same answer (cached slots) and the same link give the same page: render it once.
+    key = ("booker", embedded, request.url.path, request.url.query)
+    html = booker.answer.memo.get(key)
+    if html is None:
+        context = booker_context_for(request, booker, embedded=embedded)
+        html = booker.answer.keep(key, web.render(request, "booker.html", context))
+    return web.respond(request, html, embeddable=embedded)
+
+
+def booker_context_for(
+    request: Request,
+    booker: Booker,
+    *,
+    embedded: bool,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    alternatives: list[Any] | None = None,
+) -> dict[str, Any]:
+    if values is None:
+        values = prefill(request.query_params)
+    context = booker_context(
+        booker, request.url.path, request.query_params, values=values, errors=errors or {}
     )
+    context.update(
+        embed=embed_namespace(request, embedded=embedded),
+        notice=notice,
+        alternatives=alternatives or [],
+        hide_details=request.query_params.get("hideEventTypeDetails") == "true",
+        theme=Theme.of(booker.owner, request.query_params.get("theme")),
+    )
+    return context
 
 
 def render_booker(
@@ -169,17 +200,16 @@ def render_booker(
     alternatives: list[Any] | None = None,
     status: int = 200,
 ) -> Response:
-    context = booker_context(
-        booker, request.url.path, request.query_params, values=values, errors=errors or {}
-    )
-    context.update(
-        embed=embed_namespace(request, embedded=embedded),
+    context = booker_context_for(
+        request,
+        booker,
+        embedded=embedded,
+        values=values,
+        errors=errors,
         notice=notice,
-        alternatives=alternatives or [],
-        hide_details=request.query_params.get("hideEventTypeDetails") == "true",
+        alternatives=alternatives,
     )
-    theme = Theme.of(booker.owner, request.query_params.get("theme"))
-    return web.page(request, "booker.html", context, status=status, theme=theme)
+    return web.page(request, "booker.html", context, status=status)
 
 
 def forbidden(web: Web, request: Request) -> Response:
