@@ -85,8 +85,7 @@ def workers(database_url: str, count: int) -> Iterator[float]:
     with tempfile.TemporaryDirectory() as folder:
         started = time.time()
         processes = [
-            subprocess.Popen([str(CALENDULA), "worker"], env=env, cwd=folder)
-            for _ in range(count)
+            subprocess.Popen([str(CALENDULA), "worker"], env=env, cwd=folder) for _ in range(count)
         ]
         try:
             yield started
@@ -174,9 +173,7 @@ def throughput(database_url: str, count: int) -> dict[str, Any]:
             uid = book(container, event_type_id, first_slot() - timedelta(days=1), -1)
             wait_uid = uid
             with container.uow_factory() as uow:
-                (event,) = [
-                    e for e in uow.outbox.pending_events(10) if e.booking_uid == wait_uid
-                ]
+                (event,) = [e for e in uow.outbox.pending_events(10) if e.booking_uid == wait_uid]
             now = datetime.now(UTC)
             with container.uow_factory(write=True) as uow:
                 for i in range(MESSAGES - 1):

@@ -60,6 +60,22 @@ class _PostgresTestDatabase:
             connection.exec_driver_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _mail_folder_outside_the_work_tree(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Tests that build their own `Settings` send no SMTP mail: the default would write .eml
+    files to ./var/mail. Point that default at a temporary folder for the whole session."""
+    folder = tmp_path_factory.mktemp("mail")
+    previous = os.environ.get("CALENDULA_MAIL_FOLDER")
+    os.environ["CALENDULA_MAIL_FOLDER"] = str(folder)
+    yield
+    if previous is None:
+        os.environ.pop("CALENDULA_MAIL_FOLDER", None)
+    else:
+        os.environ["CALENDULA_MAIL_FOLDER"] = previous
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"

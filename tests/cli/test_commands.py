@@ -113,3 +113,53 @@ def test_serve_answers_health_on_the_chosen_port(env):
         server.wait(timeout=10)
         if server.stderr:
             server.stderr.close()
+
+
+def test_worker_once_delivers_what_is_due_and_a_running_worker_stops_on_sigterm(env):
+    from datetime import UTC, datetime
+
+    from calendula.domain.bookings import Attendee
+    from calendula.services.booking import NewBooking
+    from calendula.services.webhooks import NewWebhook
+    from factories import make_host
+    from receiver import Receiver
+
+    env["CALENDULA_WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
+    assert run(env, "db", "upgrade").returncode == 0
+    settings = Settings(
+        database_url=env["CALENDULA_DATABASE_URL"], webhook_allow_private_targets=True
+    )
+    container = bootstrap.build(settings)
+    with Receiver() as receiver:
+        try:
+            host = make_host(container)
+            assert host.user.id is not None
+            container.webhooks.create(
+                host.user.id,
+                NewWebhook(subscriber_url=receiver.url(), triggers=["BOOKING_CREATED"]),
+            )
+            now = datetime.now(UTC)
+            start = now.replace(year=now.year + 1, month=3, day=2, hour=15, minute=0)
+            container.bookings.create(
+                NewBooking(
+                    start=start.replace(day=2 + (7 - start.weekday()) % 7),
+                    attendee=Attendee("Grace", "grace@example.com", "UTC"),
+                    event_type_id=host.event_type.id,
+                )
+            )
+        finally:
+            container.close()
+        once = run(env, "worker", "--once")
+        assert once.returncode == 0, once.stderr
+        assert "Ran" in once.stdout
+        (message,) = receiver.wait_for(1)
+        assert message.json()["triggerEvent"] == "BOOKING_CREATED"
+
+    with subprocess.Popen([*CLI, "worker"], env=env, stdout=subprocess.PIPE, text=True) as worker:
+        try:
+            assert worker.stdout is not None
+            assert "running" in worker.stdout.readline()
+            worker.terminate()  # SIGTERM: the lanes finish what they hold, then exit 0
+            assert worker.wait(timeout=30) == 0
+        finally:
+            worker.kill()

@@ -99,9 +99,7 @@ class NetworkCalendarClient:
             return busy_from_calendars(self._feed(access.url), window, zone)
         with _dav_errors():
             calendar = self._dav(access).calendar(url=access.calendar_url)  # type: ignore[no-untyped-call]
-            found = calendar.search(
-                start=window.start, end=window.end, event=True, expand=False
-            )
+            found = calendar.search(start=window.start, end=window.end, event=True, expand=False)
             data = [obj.data for obj in found if obj.data]
         calendars = [c for text in data for c in parse_calendars(text)]
         return busy_from_calendars(calendars, window, zone)

@@ -135,7 +135,9 @@ class ConnectedCalendars:
             self._sources.clear()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Wait for reads and health records under way (each bounded by the client's
+        timeout); drop those not started."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     # -- reading -----------------------------------------------------------------------------
 

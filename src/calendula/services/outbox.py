@@ -218,7 +218,7 @@ class Dispatcher:
             results.append((job, attempt, status, due))
         with self._uow_factory(write=True) as uow:
             kept = uow.outbox.finish_many(results, now)
-            for (job, attempt, status, _), (_, _, outcome), keep in zip(
+            for (job, _attempt, status, _), (_, _, outcome), keep in zip(
                 results, done, kept, strict=True
             ):
                 if not keep:
@@ -256,7 +256,6 @@ class Dispatcher:
         """Run the lanes in background threads until `stop()`."""
         if self._threads:
             return
-        self._stop.clear()
         self._threads = [
             threading.Thread(target=target, name=f"outbox-{name}", daemon=True)
             for name, target in self._lanes()
@@ -281,9 +280,11 @@ class Dispatcher:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.shutdown(wait=True)
+        self._stop.clear()  # may be started again
 
     def run_forever(self) -> None:
-        """Run the lanes until `request_stop()` (`calendula worker`), blocking this thread."""
+        """Run the lanes until `request_stop()` (`calendula worker`), blocking this thread.
+        A stop requested before this is called is honoured (a signal during startup)."""
         self.start()
         try:
             while not self._stop.wait(0.5):
