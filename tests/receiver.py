@@ -1,7 +1,8 @@
 """A real HTTP webhook receiver on loopback, for delivery tests and benchmarks.
 
-`Receiver` runs a threaded `http.server` on 127.0.0.1 (a free port), records every request
-(`Received`: path, headers, exact body bytes) and answers from a script: `plan` is a list of
+`Receiver` runs a threaded `http.server` on 127.0.0.1 (a free port), records every complete
+request (`Received`: path, headers, exact body bytes; a request cut off before its whole body
+arrived, as when the sender is killed, is not a delivery and is not recorded) and answers from a script: `plan` is a list of
 `Answer`s used in order (status, extra headers, delay before answering), then `default`.
 `wait_for(n)` blocks until n requests arrived. Also usable as a separate process
 (`python tests/receiver.py PORT FILE`), appending one JSON line per request to FILE
@@ -51,6 +52,9 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request: nothing was delivered
+                    self.close_connection = True
+                    return
                 answer = receiver._record(self.path, dict(self.headers.items()), body)
                 if answer.delay:
                     time.sleep(answer.delay)
@@ -109,7 +113,11 @@ def main() -> None:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request
+                self.close_connection = True
+                return
             line = json.dumps(
                 {
                     "id": self.headers.get("webhook-id"),

@@ -90,7 +90,10 @@ def correct_published_defects(spec: dict[str, Any]) -> dict[str, Any]:
       documented `null` never validates (`nullable` beside a non-nullable `allOf`);
     - bookings: `rating` is `number | null` (the database NULL); `currentPage` is 0 for an
       empty list by Cal.com's own formula (§1.5); calendar links' `status` is the string
-      "success" like every envelope, not an object;
+      "success" like every envelope, not an object; the booking answers' `data` (and list
+      items) use `oneOf` whose members overlap (an occurrence of a recurring series,
+      `RecurringBookingOutput`, also matches `BookingOutput`, which allows extra keys), so
+      `anyOf`;
     - webhooks: `id` is a UUID string at runtime, not a number (§10.4); `payloadTemplate` is
       `null` for a webhook without a template (the database NULL), not always a string.
     """
@@ -113,6 +116,12 @@ def correct_published_defects(spec: dict[str, Any]) -> dict[str, Any]:
         rating = schema.get("properties", {}).get("rating")
         if rating is not None:
             rating["nullable"] = True
+    for name, schema in schemas.items():
+        data = schema.get("properties", {}).get("data", {})
+        if name.endswith("Output_2024_08_13"):
+            for part in (data, data.get("items", {})):
+                if "oneOf" in part:
+                    part["anyOf"] = part.pop("oneOf")
     schemas["PaginationMetaDto"]["properties"]["currentPage"]["minimum"] = 0
     schemas["CalendarLinksOutput_2024_08_13"]["properties"]["status"] = {"type": "string"}
     for name in ("UserWebhookOutputDto", "EventTypeWebhookOutputDto"):

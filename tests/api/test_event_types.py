@@ -324,7 +324,26 @@ def test_two_users_may_use_the_same_slug(api, demo_key, container):
         ({"seats": {"seatsPerTimeSlot": 0}}, "seats.seatsPerTimeSlot"),
         ({"seats": {"seatsPerTimeSlot": 1001}}, "seats.seatsPerTimeSlot"),
         ({"seats": {"showAttendeeInfo": True}}, "seats.seatsPerTimeSlot"),
-        ({"recurrence": {"interval": 1, "occurrences": 4, "frequency": "weekly"}}, "recurrence"),
+        (
+            {"recurrence": {"interval": 0, "occurrences": 4, "frequency": "weekly"}},
+            "recurrence.interval",
+        ),
+        (
+            {"recurrence": {"interval": 1, "occurrences": 101, "frequency": "weekly"}},
+            "recurrence.occurrences",
+        ),
+        (
+            {"recurrence": {"interval": 1, "occurrences": 4, "frequency": "daily"}},
+            "recurrence.frequency",
+        ),
+        ({"recurrence": {"interval": 1, "frequency": "weekly"}}, "recurrence.occurrences"),
+        (
+            {
+                "recurrence": {"interval": 1, "occurrences": 4, "frequency": "weekly"},
+                "seats": {"seatsPerTimeSlot": 3},
+            },
+            "recurrence",
+        ),
         ({"minLengthInMinutes": 60, "maxLengthInMinutes": 30}, "minLengthInMinutes"),
         ({"maxLengthInMinutes": 0}, "maxLengthInMinutes"),
         # Found by tests/api/test_fuzz.py: accepted, these made every slots query and booking

@@ -25,8 +25,9 @@ STATUSES = [
 
 @pytest.fixture
 def stored(uow_factory, add_host, event_type_id):
-    """Sixteen bookings of one host over four days (every status each day), two of another
-    host, and one shared by both. Returns (host, other, bookings of host in start order)."""
+    """Sixteen bookings of one host over four days (every status each day; the accepted and
+    pending ones form a recurring series), two of another host, and one shared by both.
+    Returns (host, other, bookings of host in start order)."""
     host, other = add_host(), add_host()
     mine = []
     with uow_factory(write=True) as uow:
@@ -40,6 +41,7 @@ def stored(uow_factory, add_host, event_type_id):
                 attendees=(make_attendee(name=f"Name {day}-{i}", email=f"p{day}{i}@Example.com"),),
                 created_at=T0 - timedelta(days=10 - day, minutes=i),
                 updated_at=T0 - timedelta(days=5, minutes=day * 10 + i),
+                recurring_booking_uid="series-1" if i in (0, 1) else None,
             )
             mine.append(uow.bookings.add(booking))
         for i in range(2):

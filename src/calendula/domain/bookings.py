@@ -50,6 +50,8 @@ class Booking:
     calendar entry moves instead of duplicating (it is the iCalendar UID).
     `before_buffer_minutes`/`after_buffer_minutes` are copied from the event type at booking time,
     so later edits to the event type do not move existing blocked time.
+    `recurring_booking_uid` is shared by every occurrence of a recurring series (Cal.com's
+    `recurringBookingUid`); None for a single booking.
     """
 
     uid: str
@@ -82,6 +84,7 @@ class Booking:
     absent_host: bool = False
     idempotency_key: str | None = None
     blocks_when_pending: bool = True
+    recurring_booking_uid: str | None = None
 
     @property
     def owner_id(self) -> int:
@@ -378,15 +381,20 @@ ENDED_STATUSES = frozenset({BookingStatus.CANCELLED, BookingStatus.REJECTED})
 
 
 def in_list_status(booking: Booking, status: ListStatus, now: datetime) -> bool:
-    """Cal.com's semantics (web app `get.handler.ts`); Calendula has no recurring bookings, so
-    `recurring` matches none. The storage query implements the same rules in SQL."""
+    """Cal.com's semantics (web app `get.handler.ts`): an upcoming occurrence of a recurring
+    series must be accepted (a pending one is only `unconfirmed`); `recurring` is every
+    occurrence of a series not yet ended, cancelled nor rejected. The storage query implements
+    the same rules in SQL."""
     ended = booking.status in ENDED_STATUSES
+    recurring = booking.recurring_booking_uid is not None
     if status is ListStatus.UPCOMING:
+        if recurring:
+            return booking.end >= now and booking.status is BookingStatus.ACCEPTED
         return booking.end >= now and not ended
+    if status is ListStatus.RECURRING:
+        return booking.end >= now and recurring and not ended
     if status is ListStatus.PAST:
         return booking.end <= now and not ended
     if status is ListStatus.CANCELLED:
         return ended
-    if status is ListStatus.UNCONFIRMED:
-        return booking.end >= now and booking.status is BookingStatus.PENDING
-    return False
+    return booking.end >= now and booking.status is BookingStatus.PENDING

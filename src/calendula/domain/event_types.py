@@ -1,8 +1,9 @@
 """Event types: what can be booked, for how long, and under which rules.
 
 Owns: `EventType` and its policy values (booking window, limits, seats, confirmation, locations,
-booking fields), and the pure checks on a requested length. The slot engine reads these rules;
-storage persists them; the API maps them to Cal.com's field names.
+booking fields; the recurrence rule lives in `recurrence`), and the pure checks on a requested
+length. The slot engine reads these rules; storage persists them; the API maps them to
+Cal.com's field names.
 Imports only the standard library.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from calendula.domain.errors import InvalidInput
 from calendula.domain.intervals import FIRST_YEAR, LAST_YEAR
+from calendula.domain.recurrence import Recurrence
 
 MAX_SEATS_PER_SLOT = 1000
 MAX_LENGTH_MINUTES = 24 * 60
@@ -163,6 +165,7 @@ class EventType:
     schedule_id: int | None = None
     disable_guests: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    recurrence: Recurrence | None = None
 
     def __post_init__(self) -> None:
         validate_event_type(self)
@@ -218,6 +221,8 @@ def validate_event_type(et: EventType) -> None:
     if et.seats is not None and not 1 <= et.seats.per_slot <= MAX_SEATS_PER_SLOT:
         raise InvalidInput("seats.seatsPerTimeSlot", "seatsPerTimeSlot must be between 1 and 1000")
     _validate_window(et.booking_window)
+    if et.recurrence is not None and et.seats is not None:
+        raise InvalidInput("recurrence", "a seated event type cannot be recurring")
     for name, limits in (
         ("bookingLimitsCount", et.booking_limits_count),
         ("bookingLimitsDuration", et.booking_limits_duration),

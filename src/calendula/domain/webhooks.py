@@ -151,12 +151,14 @@ def check_version(version: str) -> None:
 @dataclass(frozen=True, slots=True)
 class BookingFacts:
     """What a booking payload is built from. `previous` is the booking a reschedule replaced;
-    `cancelled_by`/`rescheduled_by` name who acted (an email)."""
+    `cancelled_by`/`rescheduled_by` name who acted (an email). `recurring_count` is the
+    number of occurrences a new series was booked with (else the event type's)."""
 
     booking: Booking
     organizer: User
     event_type: EventType | None = None
     previous: Booking | None = None
+    recurring_count: int | None = None
 
 
 def js_instant(value: datetime) -> str:
@@ -251,7 +253,23 @@ def booking_payload(trigger: Trigger, facts: BookingFacts) -> dict[str, Any]:
         "metadata": dict(booking.metadata),
         "status": booking.status.value.upper(),
     }
+    recurring = recurring_event(facts)
+    if recurring is not None:
+        payload["recurringEvent"] = recurring
     return payload | _extras(trigger, facts)
+
+
+def recurring_event(facts: BookingFacts) -> dict[str, int] | None:
+    """Cal.com's `recurringEvent` of an occurrence of a series (rrule `freq` number, `count`,
+    `interval`); None for a single booking."""
+    event_type = facts.event_type
+    if facts.booking.recurring_booking_uid is None or event_type is None:
+        return None
+    rule = event_type.recurrence
+    if rule is None:
+        return None
+    count = facts.recurring_count or rule.occurrences
+    return {"freq": rule.rrule_frequency, "count": count, "interval": rule.interval}
 
 
 def _extras(trigger: Trigger, facts: BookingFacts) -> dict[str, Any]:

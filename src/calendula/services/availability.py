@@ -208,6 +208,44 @@ def recheck_window(event_type: EventType, wanted: Interval) -> Interval | None:
     return wanted.widen(reach, reach)
 
 
+def recheck_span(event_type: EventType, wanted: Interval) -> Interval:
+    """The span `gather_calendars` reads busy time in to re-check exactly `wanted`."""
+    window = recheck_window(event_type, wanted)
+    if window is not None:
+        return window
+    margin = _DAY + timedelta(minutes=_reach(event_type))
+    return wanted.widen(margin, margin)
+
+
+class PrefetchedBusy:
+    """A `BusyTimeSource` answering from busy times read beforehand (outside the write
+    transaction, so calendar servers are never waited for while the database write lock or
+    row locks are held). Asked about other hosts, or beyond the span it read, it asks
+    `source` (correct, only slower); a read that failed fails again the same way."""
+
+    def __init__(self, source: BusyTimeSource, host_ids: Sequence[int], span: Interval) -> None:
+        self._source = source
+        self._hosts = frozenset(host_ids)
+        self._span = span
+        self._error: BusySourceUnavailable | None = None
+        self._answer: dict[int, list[Interval]] = {}
+        try:
+            self._answer = source.busy_times(list(host_ids), span)
+        except BusySourceUnavailable as error:
+            self._error = error
+
+    def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
+        covered = self._span.start <= window.start and window.end <= self._span.end
+        if not covered or not set(host_ids) <= self._hosts:
+            return self._source.busy_times(host_ids, window)
+        if self._error is not None:
+            raise self._error
+        return {
+            host_id: [i for i in self._answer.get(host_id, []) if i.overlaps(window)]
+            for host_id in host_ids
+        }
+
+
 def gather_snapshot(
     uow: UnitOfWork,
     event_type: EventType,

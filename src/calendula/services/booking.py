@@ -9,6 +9,11 @@ database's claim constraint is the last line of defence (`SlotUnavailable`). Sid
 (`_emit`): topic a webhook trigger name, data `{"payload": <Cal.com booking payload>}` taken
 from the booking as committed. After commit `on_commit` wakes the dispatcher.
 
+Recurring series (`book_series`): every occurrence is re-checked, claimed and written with its
+own event in one transaction; the first refusal rolls the whole series back. Occurrences share
+`recurring_booking_uid`; a series is read (`find_views`) and cancelled (`cancel_series`, or
+`cancel(subsequent=True)` from one occurrence on) by it.
+
 Topics: BOOKING_CREATED (accepted on create, a seat taken, a request confirmed),
 BOOKING_REQUESTED, BOOKING_RESCHEDULED (the new booking; the old uid in `rescheduleUid`),
 BOOKING_CANCELLED (also one seat given up: the payload status then stays ACCEPTED),
@@ -39,14 +44,29 @@ from calendula.domain.bookings import (
     resolve_location,
     validate_metadata,
 )
-from calendula.domain.errors import Conflict, InvalidInput, NotFound, SeatsFull, SlotUnavailable
+from calendula.domain.errors import (
+    CalendulaError,
+    Conflict,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    SeatsFull,
+    SlotUnavailable,
+)
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
 from calendula.domain.outbox import OutboxEvent
+from calendula.domain.recurrence import occurrence_starts, series_count
 from calendula.domain.schedules import zone_from_name
 from calendula.domain.slots import Slot, check_slot
 from calendula.domain.webhooks import BookingFacts, Trigger, booking_payload, no_show_payload
-from calendula.services.availability import SlotQuery, gather_calendars, load_event_type
+from calendula.services.availability import (
+    PrefetchedBusy,
+    SlotQuery,
+    gather_calendars,
+    load_event_type,
+    recheck_span,
+)
 from calendula.services.ports import (
     BookingFilter,
     BusyTimeSource,
@@ -76,7 +96,9 @@ def new_uid() -> str:
 @dataclass(frozen=True, slots=True)
 class NewBooking:
     """A request to book. One of `event_type_id` or (`username`, `event_slug`) names the event
-    type. `hold_uid` is the caller's own slot reservation, consumed by the booking."""
+    type. `hold_uid` is the caller's own slot reservation, consumed by the booking.
+    `recurrence_count` (Cal.com's `recurrenceCount`) is how many occurrences `book_series`
+    books on a recurring event type (None: the event type's `occurrences`)."""
 
     start: datetime
     attendee: Attendee
@@ -90,6 +112,7 @@ class NewBooking:
     location: str | LocationChoice | None = None
     idempotency_key: str | None = None
     hold_uid: str | None = None
+    recurrence_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +133,20 @@ class BookingView:
     booking: Booking
     hosts: tuple[User, ...]
     event_type: EventType | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What every booking of one create request is made from, once checked."""
+
+    owner: User | None
+    event_type: EventType
+    attendee: Attendee
+    now: datetime
+    request: NewBooking
+    guests: tuple[str, ...]
+    responses: dict[str, Any]
+    busy: BusyTimeSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,40 +255,52 @@ class BookingService:
 
     def create(self, request: NewBooking) -> Booking:
         """Book, or return the first result of an earlier request with the same idempotency key.
+        Books one meeting, also on a recurring event type (Cal.com's legacy create).
 
         Raises `SlotUnavailable` (taken, outside availability, past a limit), `SeatsFull`,
         `InvalidInput` naming the field, `NotFound` for an unknown event type."""
-        made = self._create(request)
-        return made.booking if isinstance(made, BookingView) else made
+        made = self._create(request, series=False)
+        return made[0].booking if isinstance(made, list) else made
 
     def book(self, request: NewBooking) -> BookingView:
         """`create`, returning what the API renders: the view of a new booking is built from
         what its transaction read (no second read); an earlier one's is loaded."""
-        made = self._create(request)
-        return made if isinstance(made, BookingView) else self.view(made)
+        made = self._create(request, series=False)
+        return made[0] if isinstance(made, list) else self.view(made)
 
-    def _create(self, request: NewBooking) -> Booking | BookingView:
+    def book_series(self, request: NewBooking) -> list[BookingView]:
+        """`book`, except that a recurring event type books its whole series (Cal.com's
+        2024-08-13 create): `request.recurrence_count` occurrences (default the event type's),
+        all checked and claimed in one transaction, all or nothing; a refused occurrence raises
+        `SlotUnavailable` naming its time. The views in start order; a list of one for an event
+        type that does not recur."""
+        made = self._create(request, series=True)
+        return made if isinstance(made, list) else self.series_views(made)
+
+    def _create(self, request: NewBooking, *, series: bool) -> Booking | list[BookingView]:
         earlier = self._earlier(request.idempotency_key)
         if earlier is not None:
             return earlier
         try:
-            return self._create_once(request)
+            return self._create_once(request, series=series)
         except Conflict as error:
             earlier = self._earlier(request.idempotency_key)
             if earlier is not None:
                 return earlier
             if isinstance(error, SlotUnavailable) and not isinstance(error, SeatsFull):
                 # A seated slot may have been opened by a racing first booker: join it.
-                return self._retry_seated(request, error)
+                return self._retry_seated(request, error, series=series)
             raise
 
-    def _retry_seated(self, request: NewBooking, error: SlotUnavailable) -> BookingView:
+    def _retry_seated(
+        self, request: NewBooking, error: SlotUnavailable, *, series: bool
+    ) -> list[BookingView]:
         with self._uow_factory() as uow:
             query = SlotQuery(request.event_type_id, request.username, request.event_slug)
             seated = load_event_type(uow, query).seats is not None
         if not seated:
             raise error
-        return self._create_once(request)
+        return self._create_once(request, series=series)
 
     def _earlier(self, key: str | None) -> Booking | None:
         if not key:
@@ -259,10 +308,41 @@ class BookingService:
         with self._uow_factory() as uow:
             return uow.bookings.get_by_idempotency_key(key)
 
-    def _create_once(self, request: NewBooking) -> BookingView:
+    def _prefetch(
+        self,
+        load: Callable[[UnitOfWork], EventType],
+        start: datetime,
+        length: int | None,
+        now: datetime,
+        series_of: NewBooking | None = None,
+    ) -> BusyTimeSource:
+        """The owner's calendar busy times around the interval asked for, read before the
+        write transaction opens: calendar servers are never waited for while the write lock
+        (SQLite) or row locks are held. The re-check inside still reads the database claims;
+        bad input is left for the write transaction to report. `series_of`: the request books
+        a series when the event type recurs; then the span covers every occurrence."""
+        try:
+            with self._uow_factory() as uow:
+                event_type = load(uow)
+            wanted = self._wanted(event_type, start, length, now)
+            span = recheck_span(event_type, wanted)
+            if series_of is not None and event_type.recurrence is not None:
+                span = _series_span(event_type, wanted, series_of, span)
+        except CalendulaError:
+            return self._busy_source
+        return PrefetchedBusy(self._busy_source, [event_type.owner_id], span)
+
+    def _create_once(self, request: NewBooking, *, series: bool) -> list[BookingView]:
         now = self._clock.now()
+        query = SlotQuery(request.event_type_id, request.username, request.event_slug)
+        busy = self._prefetch(
+            lambda uow: load_event_type(uow, query),
+            request.start,
+            request.length_minutes,
+            now,
+            series_of=request if series else None,
+        )
         with self._uow_factory(write=True) as uow:
-            query = SlotQuery(request.event_type_id, request.username, request.event_slug)
             event_type = load_event_type(uow, query)
             wanted = self._wanted(event_type, request.start, request.length_minutes, now)
             attendee = validate_attendee(request.attendee)
@@ -274,26 +354,69 @@ class BookingService:
                 location=stored_location(event_type, request.location),
             )
             owner = uow.users.get(event_type.owner_id)  # read once: re-check and title
-            slot = self._claimable(uow, event_type, wanted, now, request.hold_uid, owner=owner)
-            if slot.booking_uid is not None:
-                booking = self._join_seat(uow, event_type, slot.booking_uid, attendee)
+            if series and event_type.recurrence is not None:
+                made = _Made(owner, event_type, attendee, now, request, guests, responses, busy)
+                views = self._add_series(uow, made, wanted)
             else:
-                booking = uow.bookings.add(
-                    self._new_booking(
-                        owner, event_type, wanted, attendee, now, request, guests, responses
-                    )
+                slot = self._claimable(
+                    uow, event_type, wanted, now, request.hold_uid, owner=owner, busy=busy
                 )
-            if owner is not None and booking.host_ids == (owner.id,):
-                view = BookingView(booking, (owner,), event_type)  # what `view` would load
-            else:
-                view = _views(uow, [booking])[0]
-            created = booking.status is BookingStatus.ACCEPTED
-            trigger = Trigger.BOOKING_CREATED if created else Trigger.BOOKING_REQUESTED
-            _emit(uow, trigger, view, now)
+                if slot.booking_uid is not None:
+                    booking = self._join_seat(uow, event_type, slot.booking_uid, attendee)
+                else:
+                    booking = uow.bookings.add(
+                        self._new_booking(
+                            owner, event_type, wanted, attendee, now, request, guests, responses
+                        )
+                    )
+                view = _created_view(uow, booking, owner, event_type)
+                _emit(uow, _created_trigger(booking), view, now)
+                views = [view]
             uow.commit()
             self._committed()
-        log.info("booking %s created for event type %s", booking.uid, event_type.id)
-        return view
+        log.info("%d booking(s) created for event type %s", len(views), event_type.id)
+        return views
+
+    def _add_series(self, uow: UnitOfWork, made: _Made, first: Interval) -> list[BookingView]:
+        """Check, claim and write every occurrence of the series starting at `first`, each
+        with its outbox event, in the caller's transaction. The first refusal raises (naming
+        that occurrence's time) and the unit of work, never committed, keeps nothing."""
+        event_type, request = made.event_type, made.request
+        assert event_type.recurrence is not None
+        count = series_count(event_type.recurrence, request.recurrence_count)
+        zone = zone_from_name(made.attendee.time_zone, "attendee.timeZone")
+        starts = occurrence_starts(first.start, zone, event_type.recurrence, count)
+        pending = rules.needs_confirmation(event_type, first.start, made.now)
+        series_uid = self._new_uid()
+        views = []
+        for index, start in enumerate(starts):
+            wanted = Interval.utc(start, start + (first.end - first.start))
+            hold = request.hold_uid if index == 0 else None
+            try:
+                self._claimable(
+                    uow, event_type, wanted, made.now, hold, owner=made.owner, busy=made.busy
+                )
+                booking = self._new_booking(
+                    made.owner, event_type, wanted, made.attendee, made.now, request,
+                    made.guests, made.responses,
+                )  # fmt: skip
+                booking = uow.bookings.add(
+                    dataclasses.replace(
+                        booking,
+                        status=BookingStatus.PENDING if pending else BookingStatus.ACCEPTED,
+                        recurring_booking_uid=series_uid,
+                        idempotency_key=booking.idempotency_key if index == 0 else None,
+                    )
+                )
+            except SlotUnavailable as error:
+                raise SlotUnavailable(
+                    f"Occurrence {index + 1} of {count} at {start.isoformat()} cannot be booked, "
+                    f"so none of the series was: {error.message}"
+                ) from error
+            view = _created_view(uow, booking, made.owner, event_type)
+            _emit(uow, _created_trigger(booking), view, made.now, recurring_count=count)
+            views.append(view)
+        return views
 
     def _wanted(
         self, event_type: EventType, start: datetime, length: int | None, now: datetime
@@ -318,8 +441,10 @@ class BookingService:
         exclude_uid: str | None = None,
         *,
         owner: User | None = None,
+        busy: BusyTimeSource | None = None,
     ) -> Slot:
-        """Re-check exactly `wanted` inside the write transaction; consume the caller's hold."""
+        """Re-check exactly `wanted` inside the write transaction; consume the caller's hold.
+        `busy`: calendar busy times read before the transaction (`_prefetch`)."""
         host_ids = [event_type.owner_id]
         uow.holds.purge_expired(host_ids, wanted.widen(timedelta(days=1), timedelta(days=1)), now)
         if hold_uid:
@@ -328,7 +453,13 @@ class BookingService:
                 uow.holds.delete(hold.uid)
         self._changes.note()  # write intent: caches drop what they gather now
         gathered = gather_calendars(
-            uow, event_type, wanted, now, self._busy_source, exclude_uid=exclude_uid, owner=owner
+            uow,
+            event_type,
+            wanted,
+            now,
+            busy or self._busy_source,
+            exclude_uid=exclude_uid,
+            owner=owner,
         )
         return check_slot(event_type, gathered.calendars, wanted, now, seated=gathered.seated)
 
@@ -410,6 +541,11 @@ class BookingService:
         authenticated caller) is the owner and `by` is the owner's email. Unlike Cal.com, an
         email alone (`rescheduledBy`) proves nothing: anyone could type the owner's."""
         now = self._clock.now()
+
+        def load(uow: UnitOfWork) -> EventType:
+            return _event_type_of(uow, _must_get(uow, uid))
+
+        busy = self._prefetch(load, start, length_minutes, now)
         with self._uow_factory(write=True) as uow:
             old = _must_get(uow, uid, for_update=True)
             rules.ensure_reschedulable(old)
@@ -419,7 +555,9 @@ class BookingService:
             uow.bookings.update(
                 rules.mark_rescheduled(old, new_uid=new_uid_, by=by, reason=reason, now=now)
             )
-            slot = self._claimable(uow, event_type, wanted, now, None, exclude_uid=old.uid)
+            slot = self._claimable(
+                uow, event_type, wanted, now, None, exclude_uid=old.uid, busy=busy
+            )
             if slot.booking_uid is not None:
                 raise SlotUnavailable("That time is taken by another seated booking.")
             by_owner = _is_owner(uow, old, actor_id, by)
@@ -471,11 +609,15 @@ class BookingService:
         by: str | None = None,
         actor_id: int | None = None,
         seat_uid: str | None = None,
+        subsequent: bool = False,
     ) -> Booking:
         """Cancel; a host (`actor_id` among the hosts) must give a reason, as in Cal.com.
 
         On a seated booking `seat_uid` gives up only that seat (the last seat cancels the
-        booking); without it only a host may cancel the whole seated booking."""
+        booking); without it only a host may cancel the whole seated booking.
+        `subsequent` (Cal.com's `cancelSubsequentBookings`) on an occurrence of a recurring
+        series also cancels the series' later active occurrences, in the same transaction,
+        each with its own BOOKING_CANCELLED event."""
         now = self._clock.now()
         with self._uow_factory(write=True) as uow:
             booking = _must_get(uow, uid, for_update=True)
@@ -485,17 +627,62 @@ class BookingService:
             else:
                 if booking.seats_total is not None and not is_host:
                     raise InvalidInput("seatUid", "seatUid is required to cancel a seat")
-                if is_host and not reason:
-                    raise InvalidInput(
-                        "cancellationReason",
-                        "Cancellation reason is required when you are the host",
-                    )
+                _require_host_reason(is_host, reason)
                 changed = rules.cancel(booking, reason=reason, by=by, now=now)
             cancelled = uow.bookings.update(changed)
             _emit(uow, Trigger.BOOKING_CANCELLED, _views(uow, [cancelled])[0], now)
+            series = booking.recurring_booking_uid
+            if subsequent and series is not None and seat_uid is None:
+                occurrences = uow.bookings.list_series(series, for_update=True)
+                later = [b for b in occurrences if b.start > booking.start and b.is_active]
+                self._cancel_each(uow, later, reason=reason, by=by, now=now)
             uow.commit()
             self._committed()
         return cancelled
+
+    def cancel_series(
+        self,
+        recurring_booking_uid: str,
+        *,
+        reason: str | None = None,
+        by: str | None = None,
+        actor_id: int | None = None,
+    ) -> list[Booking]:
+        """Cancel every active occurrence of a recurring series (Cal.com: cancelling by the
+        series uid). Returns all its occurrences in start order. Raises `NotFound` for an
+        unknown series, `InvalidState` when none is active any more."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            series = uow.bookings.list_series(recurring_booking_uid, for_update=True)
+            if not series:
+                raise NotFound(
+                    f"Booking with uid={recurring_booking_uid} was not found in the database"
+                )
+            _require_host_reason(actor_id is not None and actor_id in series[0].host_ids, reason)
+            active = [b for b in series if b.is_active]
+            if not active:
+                raise InvalidState(
+                    f"Can't cancel recurring booking with uid={recurring_booking_uid} because "
+                    "all its occurrences have ended."
+                )
+            self._cancel_each(uow, active, reason=reason, by=by, now=now)
+            series = uow.bookings.list_series(recurring_booking_uid)
+            uow.commit()
+            self._committed()
+        return series
+
+    def _cancel_each(
+        self,
+        uow: UnitOfWork,
+        bookings: Sequence[Booking],
+        *,
+        reason: str | None,
+        by: str | None,
+        now: datetime,
+    ) -> None:
+        for booking in bookings:
+            cancelled = uow.bookings.update(rules.cancel(booking, reason=reason, by=by, now=now))
+            _emit(uow, Trigger.BOOKING_CANCELLED, _views(uow, [cancelled])[0], now)
 
     def confirm(self, uid: str, *, actor_id: int) -> Booking:
         now = self._clock.now()
@@ -586,6 +773,25 @@ class BookingService:
         with self._uow_factory() as uow:
             return _views(uow, [_must_get(uow, uid)])[0]
 
+    def find_views(self, uid: str) -> BookingView | list[BookingView]:
+        """A booking by its uid, or every occurrence of a recurring series by the series uid
+        (Cal.com's get-booking: a list in start order). Raises `NotFound` for neither."""
+        with self._uow_factory() as uow:
+            booking = uow.bookings.get_by_uid(uid)
+            if booking is not None:
+                return _views(uow, [booking])[0]
+            series = uow.bookings.list_series(uid)
+            if not series:
+                raise NotFound(f"Booking with uid={uid} was not found in the database")
+            return _views(uow, series)
+
+    def series_views(self, booking: Booking) -> list[BookingView]:
+        """Every occurrence of `booking`'s series in start order, or `[booking]` alone."""
+        with self._uow_factory() as uow:
+            if booking.recurring_booking_uid is None:
+                return _views(uow, [booking])
+            return _views(uow, uow.bookings.list_series(booking.recurring_booking_uid))
+
     def host_view(self, uid: str, *, actor_id: int) -> BookingView:
         """The booking if `actor_id` hosts it, else `NotFound`."""
         with self._uow_factory() as uow:
@@ -611,13 +817,15 @@ def _emit(
     now: datetime,
     *,
     previous: Booking | None = None,
+    recurring_count: int | None = None,
 ) -> None:
     """Record the booking event in this transaction, its payload as Cal.com's webhooks carry
-    it (for BOOKING_UPDATED, shaped as BOOKING_CREATED's)."""
+    it (for BOOKING_UPDATED, shaped as BOOKING_CREATED's). `recurring_count`: how many
+    occurrences a new series has (its payload's `recurringEvent.count`)."""
     if not view.hosts:
         log.warning("booking %s has no host left: no event recorded", view.booking.uid)
         return
-    facts = BookingFacts(view.booking, view.hosts[0], view.event_type, previous)
+    facts = BookingFacts(view.booking, view.hosts[0], view.event_type, previous, recurring_count)
     trigger = topic if isinstance(topic, Trigger) else Trigger.BOOKING_CREATED
     _emit_event(uow, str(topic), view.booking, now, booking_payload(trigger, facts))
 
@@ -635,6 +843,41 @@ def _emit_event(
             data={"payload": payload},
         )
     )
+
+
+def _series_span(
+    event_type: EventType, first: Interval, request: NewBooking, first_span: Interval
+) -> Interval:
+    """The span the re-checks of a whole series read busy time in: from the first
+    occurrence's span to the last one's."""
+    assert event_type.recurrence is not None
+    zone = zone_from_name(request.attendee.time_zone, "attendee.timeZone")
+    count = series_count(event_type.recurrence, request.recurrence_count)
+    last = occurrence_starts(first.start, zone, event_type.recurrence, count)[-1]
+    last_span = recheck_span(event_type, Interval.utc(last, last + (first.end - first.start)))
+    return Interval(first_span.start, max(first_span.end, last_span.end))
+
+
+def _created_trigger(booking: Booking) -> Trigger:
+    if booking.status is BookingStatus.ACCEPTED:
+        return Trigger.BOOKING_CREATED
+    return Trigger.BOOKING_REQUESTED
+
+
+def _created_view(
+    uow: UnitOfWork, booking: Booking, owner: User | None, event_type: EventType
+) -> BookingView:
+    """The view of a booking just written, from what its transaction read when it can."""
+    if owner is not None and booking.host_ids == (owner.id,):
+        return BookingView(booking, (owner,), event_type)  # what `view` would load
+    return _views(uow, [booking])[0]
+
+
+def _require_host_reason(is_host: bool, reason: str | None) -> None:
+    if is_host and not reason:
+        raise InvalidInput(
+            "cancellationReason", "Cancellation reason is required when you are the host"
+        )
 
 
 def _guest(guest: NewGuest, first: Attendee, field_name: str) -> Attendee:

@@ -220,6 +220,11 @@ class BookingRepository(Protocol):
         is loaded (the cheap read of the slot path and of the booking path's re-check)."""
         ...
 
+    def list_series(self, recurring_booking_uid: str, *, for_update: bool = False) -> list[Booking]:
+        """Every occurrence of a recurring series (whatever its status), ordered by start;
+        `[]` for an unknown uid. `for_update` locks their rows until the transaction ends."""
+        ...
+
     def list_for_event_type(
         self, event_type_id: int, window: Interval, *, active_only: bool = True
     ) -> list[Booking]:

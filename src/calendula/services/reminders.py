@@ -23,6 +23,7 @@ from calendula.domain.reminders import (
     check_reminder,
 )
 from calendula.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from calendula.services.schedules import MAX_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +125,14 @@ def _patched(current: Reminder, patch: ReminderPatch) -> Reminder:
 
 
 def _owned_event_type(uow: UnitOfWork, owner_id: int, event_type_id: int) -> None:
-    event_type = uow.event_types.get(event_type_id)
+    event_type = uow.event_types.get(event_type_id) if 0 < event_type_id <= MAX_ID else None
     if event_type is None or event_type.owner_id != owner_id:
         raise NotFound(f"Event type with id {event_type_id} not found")
 
 
 def _owned(uow: UnitOfWork, owner_id: int, event_type_id: int, reminder_id: int) -> Reminder:
     _owned_event_type(uow, owner_id, event_type_id)
-    reminder = uow.reminders.get(reminder_id)
+    reminder = uow.reminders.get(reminder_id) if 0 < reminder_id <= MAX_ID else None
     if reminder is None or reminder.event_type_id != event_type_id:
         raise NotFound(f"Reminder with id {reminder_id} not found")
     return reminder

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, UnaryExpression, and_, exists, func, or_, select
 
 from calendula.domain.bookings import ENDED_STATUSES, BookingStatus, ListStatus
 from calendula.services.ports import BookingFilter, SortKey
@@ -66,15 +66,22 @@ def search_ordering(criteria: BookingFilter) -> list[UnaryExpression[Any]]:
 
 def _status_condition(status: ListStatus, now: datetime) -> ColumnElement[bool]:
     not_ended = BookingRow.status.not_in(_ENDED)
+    recurring = BookingRow.recurring_booking_uid.is_not(None)
     if status is ListStatus.UPCOMING:
-        return and_(BookingRow.end_at >= now, not_ended)
+        return and_(
+            BookingRow.end_at >= now,
+            or_(
+                and_(recurring, BookingRow.status == BookingStatus.ACCEPTED.value),
+                and_(BookingRow.recurring_booking_uid.is_(None), not_ended),
+            ),
+        )
+    if status is ListStatus.RECURRING:
+        return and_(BookingRow.end_at >= now, recurring, not_ended)
     if status is ListStatus.PAST:
         return and_(BookingRow.end_at <= now, not_ended)
     if status is ListStatus.CANCELLED:
         return BookingRow.status.in_(_ENDED)
-    if status is ListStatus.UNCONFIRMED:
-        return and_(BookingRow.end_at >= now, BookingRow.status == BookingStatus.PENDING.value)
-    return false()  # recurring: Calendula has no recurring bookings
+    return and_(BookingRow.end_at >= now, BookingRow.status == BookingStatus.PENDING.value)
 
 
 def _attendee_conditions(criteria: BookingFilter) -> list[ColumnElement[bool]]:

@@ -120,6 +120,13 @@ class SqlBookingRepository:
     ) -> list[BusyRow]:
         return busy_rows(self._session, host_ids, window, now, seated_event_type_id)
 
+    def list_series(self, recurring_booking_uid: str, *, for_update: bool = False) -> list[Booking]:
+        query = _select_bookings().where(BookingRow.recurring_booking_uid == recurring_booking_uid)
+        if for_update:
+            query = query.with_for_update(of=BookingRow)
+        rows = self._session.scalars(query.order_by(BookingRow.start_at, BookingRow.id))
+        return [_booking_from_row(row) for row in rows]
+
     def list_for_event_type(
         self, event_type_id: int, window: Interval, *, active_only: bool = True
     ) -> list[Booking]:
@@ -228,6 +235,7 @@ def _booking_values(b: Booking) -> dict[str, Any]:
         "absent_host": b.absent_host,
         "idempotency_key": b.idempotency_key,
         "blocks_when_pending": b.blocks_when_pending,
+        "recurring_booking_uid": b.recurring_booking_uid,
         "created_at": b.created_at,
         "updated_at": b.updated_at,
     }
@@ -265,6 +273,7 @@ def _booking_from_row(row: BookingRow) -> Booking:
         absent_host=row.absent_host,
         idempotency_key=row.idempotency_key,
         blocks_when_pending=row.blocks_when_pending,
+        recurring_booking_uid=row.recurring_booking_uid,
     )
 
 

@@ -27,6 +27,7 @@ from calendula.domain.event_types import (
     Seats,
     WindowKind,
 )
+from calendula.domain.recurrence import Frequency, Recurrence
 from calendula.storage.integrity import guarded
 from calendula.storage.tables import EventTypeRow
 
@@ -103,6 +104,7 @@ def _event_type_to_row(et: EventType, row: EventTypeRow) -> None:
     row.schedule_id = et.schedule_id
     row.disable_guests = et.disable_guests
     row.metadata_ = dict(et.metadata)
+    row.recurrence = _recurrence_to_json(et.recurrence)
 
 
 def _event_type_from_row(row: EventTypeRow) -> EventType:
@@ -135,6 +137,7 @@ def _event_type_from_row(row: EventTypeRow) -> EventType:
         schedule_id=row.schedule_id,
         disable_guests=row.disable_guests,
         metadata=dict(row.metadata_),
+        recurrence=_recurrence_from_json(row.recurrence),
     )
 
 
@@ -210,6 +213,22 @@ def _confirmation_from_json(doc: dict[str, Any] | None) -> ConfirmationPolicy | 
         notice_threshold_minutes=doc.get("notice_threshold_minutes"),
         block_pending=doc.get("block_pending", True),
     )
+
+
+def _recurrence_to_json(recurrence: Recurrence | None) -> dict[str, Any] | None:
+    if recurrence is None:
+        return None
+    return {
+        "frequency": recurrence.frequency.value,
+        "interval": recurrence.interval,
+        "occurrences": recurrence.occurrences,
+    }
+
+
+def _recurrence_from_json(doc: dict[str, Any] | None) -> Recurrence | None:
+    if doc is None:
+        return None
+    return Recurrence(Frequency(doc["frequency"]), doc["interval"], doc["occurrences"])
 
 
 def _field_to_json(f: BookingField) -> dict[str, Any]:

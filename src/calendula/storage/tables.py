@@ -171,6 +171,7 @@ class EventTypeRow(Base):
     )
     disable_guests: Mapped[bool] = mapped_column(Boolean)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
+    recurrence: Mapped[dict[str, Any] | None]
 
 
 class BookingRow(Base):
@@ -211,6 +212,7 @@ class BookingRow(Base):
     absent_host: Mapped[bool] = mapped_column(Boolean)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     blocks_when_pending: Mapped[bool] = mapped_column(Boolean)
+    recurring_booking_uid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     hosts: Mapped[list[BookingHostRow]] = relationship(

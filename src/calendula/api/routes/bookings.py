@@ -19,6 +19,7 @@ from calendula.api.errors import ApiError
 from calendula.api.openapi import errors, query_parameters, request_body
 from calendula.api.responses import JsonResponse
 from calendula.api.schemas import bookings as schema
+from calendula.api.schemas import recurrence as series
 from calendula.api.schemas.outputs import (
     AttendeeResponse,
     AttendeesResponse,
@@ -28,7 +29,9 @@ from calendula.api.schemas.outputs import (
     LegacyBookingResponse,
     LegacyBookingsResponse,
     ReferencesResponse,
+    SeriesResponse,
 )
+from calendula.domain.errors import NotFound
 from calendula.services.booking import BookingListing
 
 router = APIRouter()
@@ -49,7 +52,7 @@ def _viewer(user: Any) -> int | None:
 @router.post(
     "/bookings",
     status_code=201,
-    response_model=BookingResponse | LegacyBookingResponse,
+    response_model=BookingResponse | SeriesResponse | LegacyBookingResponse,
     responses=errors(409),
     openapi_extra={
         "requestBody": request_body(
@@ -70,8 +73,8 @@ def create_booking(
     if not VERSIONS.is_current(version):
         return _create_legacy(services, payload, idempotency_key)
     body = schema.parse(schema.CreateBookingIn, payload)
-    view = services.bookings.book(body.to_new_booking(idempotency_key))
-    data = schema.created_output(view, body.attendee.email, viewer_id=_viewer(user))
+    views = services.bookings.book_series(body.to_new_booking(idempotency_key))
+    data = series.created_series_output(views, body.attendee.email, viewer_id=_viewer(user))
     return success(data, status_code=201)
 
 
@@ -130,12 +133,15 @@ def _id(user_id: int | None) -> int:
     return user_id
 
 
-@router.get("/bookings/{uid}", response_model=BookingResponse)
+@router.get("/bookings/{uid}", response_model=BookingResponse | SeriesResponse)
 def get_booking(
     uid: Uid, version: BookingsVersion, services: Services, user: OptionalUser
 ) -> JsonResponse:
-    view = services.bookings.get_view(uid)
-    return success(schema.booking_output(view, viewer_id=_viewer(user)))
+    """A booking, or by a recurring series' uid every occurrence of the series."""
+    found = services.bookings.find_views(uid)
+    if isinstance(found, list):
+        return success(series.series_output(found, viewer_id=_viewer(user)))
+    return success(schema.booking_output(found, viewer_id=_viewer(user)))
 
 
 @router.post(
@@ -161,7 +167,7 @@ def reschedule_booking(
     return success(schema.booking_output(view, viewer_id=_viewer(user)), status_code=201)
 
 
-@router.post("/bookings/{uid}/cancel", response_model=BookingResponse)
+@router.post("/bookings/{uid}/cancel", response_model=BookingResponse | SeriesResponse)
 def cancel_booking(
     uid: Uid,
     version: BookingsVersion,
@@ -169,16 +175,33 @@ def cancel_booking(
     user: OptionalUser,
     body: schema.CancelIn | None = None,
 ) -> JsonResponse:
+    """Cancel a booking; a recurring series' uid cancels the whole series, and
+    `cancelSubsequentBookings` an occurrence and the later ones (both answer the series)."""
     body = body or schema.CancelIn()
-    booking = services.bookings.cancel(
-        uid,
-        reason=body.cancellation_reason,
-        by=user.email if user else None,
-        actor_id=_viewer(user),
-        seat_uid=body.seat_uid,
-    )
+    by, actor = (user.email if user else None), _viewer(user)
+    subsequent = bool(body.cancel_subsequent_bookings) and body.seat_uid is None
+    try:
+        booking = services.bookings.cancel(
+            uid,
+            reason=body.cancellation_reason,
+            by=by,
+            actor_id=actor,
+            seat_uid=body.seat_uid,
+            subsequent=subsequent,
+        )
+    except NotFound:
+        if body.seat_uid is not None:
+            raise
+        cancelled = services.bookings.cancel_series(
+            uid, reason=body.cancellation_reason, by=by, actor_id=actor
+        )
+        views = services.bookings.series_views(cancelled[0])
+        return success(series.series_output(views, viewer_id=actor))
+    if subsequent and booking.recurring_booking_uid is not None:
+        views = services.bookings.series_views(booking)
+        return success(series.series_output(views, viewer_id=actor))
     view = services.bookings.view(booking)
-    return success(schema.booking_output(view, viewer_id=_viewer(user)))
+    return success(schema.booking_output(view, viewer_id=actor))
 
 
 @router.post("/bookings/{uid}/confirm", response_model=BookingResponse)

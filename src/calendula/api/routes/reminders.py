@@ -1,5 +1,5 @@
 """Routes for `/v2/event-types/{eventTypeId}/reminders` (Calendula's reminder API; see
-docs/emails.md).
+docs/notifications.md).
 
 Any `cal-api-version` value, or none, reaches these handlers. Every route needs an API key; an
 event type or reminder of another user is a 404. Create answers 201; list answers every

@@ -170,6 +170,7 @@ class CreateBookingIn(CamelModel):
     booking_fields_responses: dict[str, Any] = Field(default_factory=dict)
     length_in_minutes: Count | None = None
     reservation_uid: str | None = None
+    recurrence_count: Count | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -197,6 +198,7 @@ class CreateBookingIn(CamelModel):
             location=location,
             idempotency_key=idempotency_key,
             hold_uid=self.reservation_uid,
+            recurrence_count=self.recurrence_count,
         )
 
 
@@ -455,6 +457,8 @@ def booking_output(view: BookingView, *, viewer_id: int | None = None) -> dict[s
     out["attendees"] = [attendee_output(a) for a in b.attendees]
     out["guests"] = list(b.guests)
     out["bookingFieldsResponses"] = _responses(b)
+    if b.recurring_booking_uid is not None:  # RecurringBookingOutput_2024_08_13
+        out["recurringBookingUid"] = b.recurring_booking_uid
     return out
 
 
@@ -689,7 +693,7 @@ def legacy_booking_output(view: BookingView) -> dict[str, Any]:
         "rejectionReason": b.rejection_reason,
         "rescheduled": True if b.rescheduled_to_uid else None,
         "fromReschedule": b.rescheduled_from_uid,
-        "recurringEventId": None,
+        "recurringEventId": b.recurring_booking_uid,
         "metadata": dict(b.metadata),
         "iCalUID": b.ics_uid,
         "noShowHost": b.absent_host,

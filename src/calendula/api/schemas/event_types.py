@@ -16,9 +16,9 @@ Mapping decisions where Cal.com and the domain differ:
   unit) live under the `calendula.api` key of the event type's metadata, which output hides
   (Cal.com keeps its own such keys in metadata the same way).
 - `locations` omitted means none (Calendula has no Cal Video to default to).
-- `recurrence` other than `{disabled: true}` is refused (recurring event types are not
-  supported); other Cal.com fields Calendula does not model (`color`, `bookerLayouts`, ...) are
-  ignored like any unknown field.
+- `recurrence` (`Recurrence_2024_06_14` or disabled) is mapped in `schemas.recurrence`; output
+  shows `null` when the event type does not recur. Other Cal.com fields Calendula does not
+  model (`color`, `bookerLayouts`, ...) are ignored like any unknown field.
 - Extension: `minLengthInMinutes` / `maxLengthInMinutes` (free-duration bookings) in and out,
   only present in output when set.
 """
@@ -35,6 +35,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic.alias_generators import to_camel
 
+from calendula.api.schemas.recurrence import (
+    RecurrenceInput,
+    legacy_recurring_event,
+    recurrence_from_input,
+    recurrence_output,
+)
 from calendula.domain.accounts import User
 from calendula.domain.errors import InvalidInput
 from calendula.domain.event_types import (
@@ -479,7 +485,7 @@ class UpdateEventTypeInput(_Input):
     confirmation_policy: ConfirmationPolicyInput | None = None
     seats: SeatsInput | None = None
     hidden: StrictBool | None = None
-    recurrence: dict[str, Any] | None = None
+    recurrence: RecurrenceInput | None = None
     min_length_in_minutes: Int | None = None
     max_length_in_minutes: Int | None = None
 
@@ -537,9 +543,9 @@ def _simple_fields(body: UpdateEventTypeInput, sent: Set[str]) -> dict[str, Any]
 
 
 def _parse(body: UpdateEventTypeInput, sent: Set[str]) -> _Parsed:
-    if body.recurrence is not None and body.recurrence.get("disabled") is not True:
-        raise InvalidInput("recurrence", "recurring event types are not supported")
     fields = _simple_fields(body, sent)
+    if "recurrence" in sent:
+        fields["recurrence"] = recurrence_from_input(body.recurrence)
     details: dict[str, Any] = {}
     if "booking_fields" in sent:
         fields["booking_fields"], details["disableOnPrefill"] = booking_fields_from_input(
@@ -650,7 +656,7 @@ def event_type_output(
         "minimumBookingNotice": et.minimum_notice_minutes,
         "beforeEventBuffer": et.before_buffer_minutes,
         "afterEventBuffer": et.after_buffer_minutes,
-        "recurrence": None,
+        "recurrence": recurrence_output(et.recurrence),
         "metadata": {k: v for k, v in et.metadata.items() if k != API_METADATA_KEY},
         "price": 0,
         "currency": "usd",
@@ -789,7 +795,7 @@ def _legacy_event_type(et: EventType) -> dict[str, Any]:
         "lockTimeZoneToggleOnBookingPage": False,
         "requiresConfirmation": et.confirmation is not None,
         "requiresBookerEmailVerification": False,
-        "recurringEvent": None,
+        "recurringEvent": legacy_recurring_event(et.recurrence),
         "disableGuests": et.disable_guests,
         "hideCalendarNotes": False,
         "minimumBookingNotice": et.minimum_notice_minutes,

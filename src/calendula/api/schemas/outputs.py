@@ -131,6 +131,14 @@ class BookingFieldOutput(_Out):
     hidden: bool | None = None
 
 
+class RecurrenceOutput(_Out):
+    """`Recurrence_2024_06_14`: every `interval` weeks, months or years, `occurrences` times."""
+
+    interval: int
+    occurrences: int
+    frequency: Literal["yearly", "monthly", "weekly"]
+
+
 class EventTypeOutput(_Out):
     """Cal.com's `EventTypeOutput_2024_06_14` (settings objects are `{disabled: true}` when
     unset), plus Calendula's `minLengthInMinutes` / `maxLengthInMinutes` when set."""
@@ -151,7 +159,7 @@ class EventTypeOutput(_Out):
     minimum_booking_notice: int
     before_event_buffer: int
     after_event_buffer: int
-    recurrence: None
+    recurrence: RecurrenceOutput | None
     metadata: dict[str, Any]
     price: int
     currency: str
@@ -257,7 +265,8 @@ class EventTypeRef(_Out):
 class BookingOutput(_Out):
     """`BookingOutput_2024_08_13`, or its seated variant (no `guests` or
     `bookingFieldsResponses`; attendees with `seatUid`; `seatUid` of the seat just taken on
-    create)."""
+    create), or an occurrence of a recurring series (`RecurringBookingOutput_2024_08_13`:
+    with `recurringBookingUid`)."""
 
     id: int
     uid: str
@@ -288,6 +297,7 @@ class BookingOutput(_Out):
     guests: list[str] | None = None
     booking_fields_responses: dict[str, Any] | None = None
     seat_uid: str | None = None
+    recurring_booking_uid: str | None = None
 
 
 class LegacyBookingOutput(_Out):
@@ -402,6 +412,8 @@ ReservationResponse = envelope(ReservationOutput, "ReservationResponse")
 MaybeReservationResponse = envelope(ReservationOutput | None, "MaybeReservationResponse")
 LegacyReservationResponse = envelope(str, "LegacyReservationResponse")
 BookingResponse = envelope(BookingOutput, "BookingResponse")
+SeriesResponse = envelope(list[BookingOutput], "SeriesResponse")
+"""A recurring series: every occurrence in start order (create, get or cancel by series)."""
 LegacyBookingResponse = envelope(LegacyBookingOutput, "LegacyBookingResponse")
 BookingsResponse = envelope(list[BookingOutput], "BookingsResponse", paginated=True)
 LegacyBookingsResponse = envelope(LegacyBookingsOutput, "LegacyBookingsResponse")

@@ -5,7 +5,7 @@ Owns: the English source texts (`SUBJECTS`, `HEADINGS`, `INTROS`, `LABELS`), `ca
 with Babel on first use; English, the source language, needs none) and `locale_for(language)`.
 Texts are `%(name)s` templates; values are filled in after translation. A missing language or
 a missing translation falls back to English. To add a language, copy `locale/de` to
-`locale/<code>` and translate its `msgstr`s (docs/emails.md).
+`locale/<code>` and translate its `msgstr`s (docs/notifications.md).
 """
 
 from __future__ import annotations
