@@ -52,6 +52,7 @@ from calendula.services.webhook_delivery import (
 from calendula.services.webhooks import WebhookService
 from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
+from calendula.storage.notify import PostgresListener
 
 
 class SystemClock:
@@ -155,6 +156,7 @@ def build(
         fanouts,
         handlers,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        listener=None if settings.is_sqlite else PostgresListener(settings.database_url).run,
     )
     return Container(
         settings=settings,

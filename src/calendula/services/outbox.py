@@ -60,7 +60,9 @@ class Fanout(Protocol):
 
 class JobHandler(Protocol):
     kind: str
-    """The `Job.kind` this handler runs."""
+    """The `Job.kind` this handler runs. A handler may also set `concurrency` (how many of its
+    jobs run at once; default the dispatcher's): CPU-bound work gains nothing from more
+    threads and would only slow the other kinds' lanes."""
 
     def run(self, job: Job) -> Outcome:
         """Do the work (network I/O). No transaction is open. Exceptions are caught by the
@@ -93,6 +95,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=5),
         poll_interval: float = 0.05,
         rng: random.Random | None = None,
+        listener: Callable[[Callable[[], None], threading.Event], None] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -108,6 +111,7 @@ class Dispatcher:
         self._kind_wake = {kind: threading.Event() for kind in self._handlers}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._listener = listener
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._pools_lock = threading.Lock()
 
@@ -187,9 +191,8 @@ class Dispatcher:
         """A pool per job kind: one kind's slow jobs never queue ahead of another's."""
         with self._pools_lock:
             if kind not in self._pools:
-                self._pools[kind] = ThreadPoolExecutor(
-                    self._concurrency, thread_name_prefix=f"outbox-{kind}"
-                )
+                size = getattr(self._handlers[kind], "concurrency", self._concurrency)
+                self._pools[kind] = ThreadPoolExecutor(size, thread_name_prefix=f"outbox-{kind}")
             return self._pools[kind]
 
     def _run(self, job: Job) -> tuple[Job, datetime, Outcome]:
@@ -294,6 +297,9 @@ class Dispatcher:
 
     def _lanes(self) -> list[tuple[str, Callable[[], None]]]:
         lanes: list[tuple[str, Callable[[], None]]] = [("fan-out", self._fan_out_lane)]
+        if self._listener is not None:  # commits in other processes wake the fan-out lane
+            listener = self._listener
+            lanes.append(("listener", lambda: listener(self.wake, self._stop)))
         for kind in self._handlers:
             lanes.append((kind, functools.partial(self._job_lane, kind)))
         return lanes

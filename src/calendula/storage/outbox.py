@@ -28,6 +28,7 @@ from calendula.domain.outbox import (
     OutboxEvent,
     Result,
 )
+from calendula.storage.notify import notify_statement
 from calendula.storage.tables import OutboxAttemptRow, OutboxEventRow, OutboxJobRow
 
 IN_LINE_LEASE = timedelta(minutes=5)
@@ -51,6 +52,8 @@ class SqlOutboxRepository:
         )
         self._session.add(row)
         self._session.flush()
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(notify_statement())  # delivered at commit
         return _event(row)
 
     def pending_events(self, limit: int) -> list[OutboxEvent]:
