@@ -12,10 +12,12 @@ Receiver: tests/receiver.py in its own process on loopback (a threaded http.serv
   the first and the last receipt, and from the workers' start to the last receipt (startup
   included), and every outbox job the workers finished (each booking event also makes
   confirmation emails, written to a folder without SMTP). Target (issue): >= 500 webhook
-  deliveries/s with one worker.
-- latency: bookings are made through the services at `RATE` per second for `SECONDS` seconds
-  while one worker runs; for each, commit-to-receipt = receipt time - the moment `create`
-  returned (it returns right after the commit). Target: p50 <= 50 ms, p99 <= 250 ms.
+  deliveries/s with one worker. Run twice: webhooks only (`CALENDULA_NOTIFICATIONS_ENABLED=
+  false`, what the target is about) and with the default emails beside them.
+- latency (emails on, the default): bookings are made through the services at `RATE` per
+  second for `SECONDS` seconds while one worker runs; for each, commit-to-receipt = receipt
+  time - the moment `create` returned (it returns right after the commit). Target: p50 <=
+  50 ms, p99 <= 250 ms.
 Every message must arrive: `lost` must be 0 (each booking uid is looked up among receipts).
 """
 
@@ -73,8 +75,9 @@ def receiver() -> Iterator[tuple[str, Path]]:
 
 
 @contextmanager
-def workers(database_url: str, count: int) -> Iterator[float]:
+def workers(database_url: str, count: int, notifications: bool = True) -> Iterator[float]:
     env = {
+        "CALENDULA_NOTIFICATIONS_ENABLED": "true" if notifications else "false",
         **os.environ,
         "CALENDULA_DATABASE_URL": database_url,
         "CALENDULA_ENVIRONMENT": "production",
@@ -165,7 +168,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def throughput(database_url: str, count: int) -> dict[str, Any]:
+def throughput(database_url: str, count: int, notifications: bool = True) -> dict[str, Any]:
     container = container_for(database_url)
     try:
         with receiver() as (url, log):
@@ -189,7 +192,7 @@ def throughput(database_url: str, count: int) -> dict[str, Any]:
                         )
                     )
                 uow.commit()
-            with workers(database_url, count) as started:
+            with workers(database_url, count, notifications) as started:
                 delivered = wait_delivered(container, MESSAGES, timeout=300)
                 finished = time.time()
             got = receipts(log)
@@ -200,6 +203,7 @@ def throughput(database_url: str, count: int) -> dict[str, Any]:
     span = times[-1] - times[0]
     return {
         "workers": count,
+        "notifications": notifications,
         "messages": MESSAGES,
         "delivered": delivered,
         "received": len(got),
@@ -221,14 +225,14 @@ def jobs_by_kind(container: bootstrap.Container) -> dict[str, int]:
     return {kind: int(count) for kind, count in rows}
 
 
-def latency(database_url: str) -> dict[str, Any]:
+def latency(database_url: str, notifications: bool = True) -> dict[str, Any]:
     container = container_for(database_url)
     try:
         with receiver() as (url, log):
             event_type_id = seed(container, url)
             start = first_slot()
             committed: dict[str, float] = {}
-            with workers(database_url, 1):
+            with workers(database_url, 1, notifications):
                 time.sleep(2)  # the worker is up
                 began = time.monotonic()
                 for n in range(RATE * SECONDS):
@@ -248,6 +252,7 @@ def latency(database_url: str) -> dict[str, Any]:
         first[uid] = min(r["at"], first.get(uid, r["at"]))
     millis = [(first[u] - t) * 1000 for u, t in committed.items() if u in first]
     return {
+        "notifications": notifications,
         "bookings": len(committed),
         "bookings_per_s": round(achieved, 1),
         "lost": len(committed) - len(millis),
@@ -265,18 +270,20 @@ def main() -> None:
     }
     postgres = os.environ.get("CALENDULA_BENCH_DATABASE_URL")
     if "throughput" in wanted:
-        with sqlite_database() as url:
-            results["throughput_sqlite"] = throughput(url, 1)
-        if postgres:
-            for count in (1, 2):
-                with postgres_database(postgres) as url:
-                    results[f"throughput_postgresql_{count}_workers"] = throughput(url, count)
+        for notifications, label in ((False, "webhooks_only"), (True, "with_emails")):
+            with sqlite_database() as url:
+                results[f"throughput_sqlite_{label}"] = throughput(url, 1, notifications)
+            if postgres:
+                for count in (1, 2):
+                    with postgres_database(postgres) as url:
+                        key = f"throughput_postgresql_{count}_workers_{label}"
+                        results[key] = throughput(url, count, notifications)
     if "latency" in wanted:
         with sqlite_database() as url:
-            results["latency_sqlite"] = latency(url)
+            results["latency_sqlite_with_emails"] = latency(url)
         if postgres:
             with postgres_database(postgres) as url:
-                results["latency_postgresql"] = latency(url)
+                results["latency_postgresql_with_emails"] = latency(url)
     print(json.dumps(results, indent=2))
 
 

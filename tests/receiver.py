@@ -2,8 +2,9 @@
 
 `Receiver` runs a threaded `http.server` on 127.0.0.1 (a free port), records every complete
 request (`Received`: path, headers, exact body bytes; a request cut off before its whole body
-arrived, as when the sender is killed, is not a delivery and is not recorded) and answers from a script: `plan` is a list of
-`Answer`s used in order (status, extra headers, delay before answering), then `default`.
+arrived, as when the sender is killed, is not a delivery and is not recorded) and answers
+from a script: `plan` is a list of `Answer`s used in order (status, extra headers, delay
+before answering), then `default`.
 `wait_for(n)` blocks until n requests arrived. Also usable as a separate process
 (`python tests/receiver.py PORT FILE`), appending one JSON line per request to FILE
 (with its receipt time).

@@ -122,7 +122,10 @@ def build(
     uow_factory = SqlUnitOfWorkFactory(engine)
     clock = clock or SystemClock()
     box = FernetSecretBox(settings.secret_key)
-    calendar_client = NetworkCalendarClient(timeout=settings.calendar_timeout_seconds)
+    calendar_client = NetworkCalendarClient(
+        timeout=settings.calendar_timeout_seconds,
+        allow_private=settings.calendar_allow_private_targets,
+    )
     connected = ConnectedCalendars(
         uow_factory,
         clock,
@@ -141,12 +144,13 @@ def build(
         allow_private=settings.webhook_allow_private_targets,
     )
     webhook_handler = WebhookHandler(uow_factory, clock, box, transport)
-    fanouts: list[Fanout] = [
-        WebhookFanout(),
-        NotificationFanout(
-            settings.public_base_url, settings.secret_key, sms=bool(settings.sms_webhook_url)
-        ),
-    ]
+    fanouts: list[Fanout] = [WebhookFanout()]
+    if settings.notifications_enabled:
+        fanouts.append(
+            NotificationFanout(
+                settings.public_base_url, settings.secret_key, sms=bool(settings.sms_webhook_url)
+            )
+        )
     handlers: list[JobHandler] = [webhook_handler, *_mail_handlers(settings, clock)]
     fanouts.append(CalendarFanout())
     handlers.append(CalendarWriter(uow_factory, clock, calendar_client, box))

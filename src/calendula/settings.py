@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         default="var/mail",
         description="Where emails are written as .eml files when no SMTP host is set.",
     )
+    notifications_enabled: bool = Field(
+        default=True,
+        description="Send booking emails, invites and reminders. False: Calendula sends none "
+        "(a platform that notifies people itself, from webhooks).",
+    )
     sms_webhook_url: str | None = Field(
         default=None,
         description="SMS reminders are POSTed as JSON to this URL (your SMS gateway). "

@@ -18,6 +18,7 @@ versions bring `niquests`, whose `urllib3-future` replaces `urllib3` for every o
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 
 from calendula.domain.calendars import ConnectionKind, DiscoveredCalendar
+from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
 from calendula.domain.errors import CalendarUnreachable
 from calendula.domain.intervals import Interval
 from calendula.integrations.ical import booking_event_ics, busy_from_calendars, parse_calendars
@@ -57,14 +59,17 @@ class NetworkCalendarClient:
         timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        allow_private: bool = True,
     ) -> None:
         self._timeout = timeout
+        self._allow_private = allow_private
         self._http = httpx.Client(
             timeout=timeout,
             transport=transport,
             follow_redirects=True,
             max_redirects=3,
             headers={"User-Agent": USER_AGENT},
+            event_hooks={"request": [self._check_target]},
         )
         self._feeds: dict[str, _Feed] = {}
         self._lock = threading.Lock()
@@ -74,6 +79,19 @@ class NetworkCalendarClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def _check_target(self, request: httpx.Request) -> None:
+        """Every feed request, each redirect included, goes to a public address only (unless
+        private targets are allowed); metadata endpoints never. The service checked the
+        address given; this catches a redirect, or a name that resolves elsewhere now."""
+        host = request.url.host
+        literal = ip_literal(host)
+        addresses = [str(literal)] if literal is not None else _resolve(host)
+        if is_metadata_target(host, addresses):
+            raise httpx.ConnectError(f"{host} is a cloud metadata endpoint", request=request)
+        private = None if self._allow_private else first_private(addresses)
+        if private is not None:
+            raise httpx.ConnectError(f"{host} resolves to a non-public address", request=request)
 
     # -- the port ------------------------------------------------------------------------------
 
@@ -159,6 +177,14 @@ class NetworkCalendarClient:
         with self._lock:
             self._feeds[url] = fresh
         return calendars
+
+
+def _resolve(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
 def _resource_url(calendar_url: str, uid: str) -> str:
