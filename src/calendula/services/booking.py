@@ -1,7 +1,9 @@
 """Booking use cases: create, reschedule, cancel, confirm, decline, mark no-show, guests,
 attendees, location, and the reads of the bookings API (one booking, a host's list).
 
-Owns: `BookingService` and its input/output values (`NewBooking`, `NewGuest`, `BookingView`).
+Owns: `BookingService` (create, series, reschedule, reads; the other writes are inherited from
+`booking_changes.BookingChanges`). Its input and output values live in `booking_support` and
+are re-exported here (`NewBooking`, `NewGuest`, `BookingView`, `BookingListing`).
 Every write is one unit of work: availability is re-checked for exactly the requested interval
 inside the write transaction (no cache), then the booking is inserted and its time claimed; the
 database's claim constraint is the last line of defence (`SlotUnavailable`). Side effects
@@ -25,41 +27,33 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from calendula.domain import bookings as rules
-from calendula.domain.accounts import User, validate_email
-from calendula.domain.booking_fields import PHONE_PATTERN, validate_responses
+from calendula.domain.accounts import User
+from calendula.domain.booking_fields import validate_responses
 from calendula.domain.bookings import (
     Attendee,
     Booking,
     BookingStatus,
-    ListStatus,
-    LocationChoice,
-    integration_location,
-    resolve_location,
     validate_metadata,
 )
 from calendula.domain.errors import (
     CalendulaError,
     Conflict,
     InvalidInput,
-    InvalidState,
     NotFound,
     SeatsFull,
     SlotUnavailable,
 )
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
-from calendula.domain.outbox import OutboxEvent
 from calendula.domain.recurrence import occurrence_starts, series_count
 from calendula.domain.schedules import zone_from_name
 from calendula.domain.slots import Slot, check_slot
-from calendula.domain.webhooks import BookingFacts, Trigger, booking_payload, no_show_payload
+from calendula.domain.webhooks import Trigger
 from calendula.services.availability import (
     PrefetchedBusy,
     SlotQuery,
@@ -67,161 +61,60 @@ from calendula.services.availability import (
     load_event_type,
     recheck_span,
 )
+from calendula.services.booking_changes import BookingChanges
+from calendula.services.booking_support import (
+    MAX_AHEAD,
+    MAX_TITLE_LENGTH,
+    BookingListing,
+    BookingView,
+    Made,
+    NewBooking,
+    NewGuest,
+    created_trigger,
+    created_view,
+    default_sort,
+    emit,
+    event_type_of,
+    guest_attendee,
+    is_owner,
+    must_get,
+    new_uid,
+    series_span,
+    stored_location,
+    validate_attendee,
+    validate_guests,
+    views_of,
+)
 from calendula.services.ports import (
     BookingFilter,
     BusyTimeSource,
     Clock,
-    SortKey,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from calendula.services.slot_cache import CalendarChanges
 
+__all__ = [
+    "BookingChanges",
+    "BookingListing",
+    "BookingService",
+    "BookingView",
+    "NewBooking",
+    "NewGuest",
+    "default_sort",
+    "new_uid",
+    "stored_location",
+    "validate_attendee",
+    "validate_guests",
+]
+
 log = logging.getLogger(__name__)
 
-MAX_GUESTS = rules.MAX_GUESTS_PER_BOOKING
-MAX_AHEAD = timedelta(days=366 * 100)
-"""How far ahead a booking may start: far beyond any booking window, well inside datetime."""
-MAX_TITLE_LENGTH = 255
-UPDATED = "BOOKING_UPDATED"
-"""Outbox topic for guests, attendees or location changed (no Cal.com webhook trigger)."""
-ASCENDING_STATUSES = frozenset({ListStatus.UPCOMING, ListStatus.RECURRING, ListStatus.UNCONFIRMED})
 
+class BookingService(BookingChanges):
+    """Create (single bookings and recurring series), reschedule and read bookings; the
+    other writes come from `BookingChanges`."""
 
-def new_uid() -> str:
-    """An unguessable public booking identifier (128 random bits, 22 URL-safe characters)."""
-    return secrets.token_urlsafe(16)
-
-
-@dataclass(frozen=True, slots=True)
-class NewBooking:
-    """A request to book. One of `event_type_id` or (`username`, `event_slug`) names the event
-    type. `hold_uid` is the caller's own slot reservation, consumed by the booking.
-    `recurrence_count` (Cal.com's `recurrenceCount`) is how many occurrences `book_series`
-    books on a recurring event type (None: the event type's `occurrences`)."""
-
-    start: datetime
-    attendee: Attendee
-    event_type_id: int | None = None
-    username: str | None = None
-    event_slug: str | None = None
-    length_minutes: int | None = None
-    guests: tuple[str, ...] = ()
-    responses: Mapping[str, Any] = field(default_factory=dict)
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    location: str | LocationChoice | None = None
-    idempotency_key: str | None = None
-    hold_uid: str | None = None
-    recurrence_count: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewGuest:
-    """A guest added to an existing booking; missing fields default to the first attendee's."""
-
-    email: str
-    name: str | None = None
-    time_zone: str | None = None
-    phone_number: str | None = None
-    language: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BookingView:
-    """A booking with what its API output needs: its hosts (owner first) and event type."""
-
-    booking: Booking
-    hosts: tuple[User, ...]
-    event_type: EventType | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Made:
-    """What every booking of one create request is made from, once checked."""
-
-    owner: User | None
-    event_type: EventType
-    attendee: Attendee
-    now: datetime
-    request: NewBooking
-    guests: tuple[str, ...]
-    responses: dict[str, Any]
-    busy: BusyTimeSource
-
-
-@dataclass(frozen=True, slots=True)
-class BookingListing:
-    views: list[BookingView]
-    total: int
-
-
-def validate_attendee(attendee: Attendee, prefix: str = "attendee") -> Attendee:
-    if not attendee.name or not attendee.name.strip():
-        raise InvalidInput(f"{prefix}.name", f"{prefix}.name is required")
-    zone_from_name(attendee.time_zone, f"{prefix}.timeZone")
-    phone = attendee.phone_number
-    if phone is not None and not PHONE_PATTERN.match(_digits(phone)):
-        raise InvalidInput(
-            f"{prefix}.phoneNumber", f"{prefix}.phoneNumber must be in international format"
-        )
-    return dataclasses.replace(
-        attendee,
-        name=attendee.name.strip(),
-        email=validate_email(attendee.email, f"{prefix}.email"),
-    )
-
-
-def _digits(phone: str) -> str:
-    return "".join(c for c in phone if c not in " ().-")
-
-
-def validate_guests(
-    event_type: EventType, guests: tuple[str, ...], attendee: Attendee
-) -> tuple[str, ...]:
-    """Checked guest emails without duplicates (nor the attendee's own email)."""
-    if guests and event_type.disable_guests:
-        raise InvalidInput("guests", "this event type does not allow guests")
-    if guests and event_type.seats is not None:
-        raise InvalidInput("guests", "seated event types do not take guests")
-    if len(guests) > MAX_GUESTS:
-        raise InvalidInput("guests", f"at most {MAX_GUESTS} guests")
-    seen = {attendee.email.lower()}
-    unique = []
-    for guest in (validate_email(g, "guests") for g in guests):
-        if guest.lower() not in seen:
-            seen.add(guest.lower())
-            unique.append(guest)
-    return tuple(unique)
-
-
-def guest_attendee(email: str, attendee: Attendee) -> Attendee:
-    """A guest as Cal.com stores one: an attendee without a name in the booker's time zone."""
-    return Attendee(name="", email=email, time_zone=attendee.time_zone)
-
-
-def default_sort(statuses: frozenset[ListStatus]) -> tuple[tuple[SortKey, bool], ...]:
-    """Cal.com's default order: start ascending, or descending when only past and/or
-    cancelled bookings are asked for."""
-    descending = bool(statuses) and not statuses & ASCENDING_STATUSES
-    return ((SortKey.START, descending),)
-
-
-def stored_location(event_type: EventType, chosen: str | LocationChoice | None) -> str | None:
-    """What the booking stores: a plain string as given, a typed choice resolved against the
-    event type, or by default the event type's first organiser-defined location."""
-    if isinstance(chosen, LocationChoice):
-        return resolve_location(event_type, chosen)
-    if chosen is not None:
-        return chosen.strip() or None
-    for location in event_type.locations:
-        if location.kind == "integration" and location.value:
-            return integration_location(location.value)
-        if location.kind in rules.ORGANISER_LOCATION_KINDS and location.value:
-            return location.value
-    return None
-
-
-class BookingService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
@@ -249,7 +142,7 @@ class BookingService:
 
     def get(self, uid: str) -> Booking:
         with self._uow_factory() as uow:
-            return _must_get(uow, uid)
+            return must_get(uow, uid)
 
     # -- create --------------------------------------------------------------------------------
 
@@ -327,7 +220,7 @@ class BookingService:
             wanted = self._wanted(event_type, start, length, now)
             span = recheck_span(event_type, wanted)
             if series_of is not None and event_type.recurrence is not None:
-                span = _series_span(event_type, wanted, series_of, span)
+                span = series_span(event_type, wanted, series_of, span)
         except CalendulaError:
             return self._busy_source
         return PrefetchedBusy(self._busy_source, [event_type.owner_id], span)
@@ -355,7 +248,7 @@ class BookingService:
             )
             owner = uow.users.get(event_type.owner_id)  # read once: re-check and title
             if series and event_type.recurrence is not None:
-                made = _Made(owner, event_type, attendee, now, request, guests, responses, busy)
+                made = Made(owner, event_type, attendee, now, request, guests, responses, busy)
                 views = self._add_series(uow, made, wanted)
             else:
                 slot = self._claimable(
@@ -369,15 +262,15 @@ class BookingService:
                             owner, event_type, wanted, attendee, now, request, guests, responses
                         )
                     )
-                view = _created_view(uow, booking, owner, event_type)
-                _emit(uow, _created_trigger(booking), view, now)
+                view = created_view(uow, booking, owner, event_type)
+                emit(uow, created_trigger(booking), view, now)
                 views = [view]
             uow.commit()
             self._committed()
         log.info("%d booking(s) created for event type %s", len(views), event_type.id)
         return views
 
-    def _add_series(self, uow: UnitOfWork, made: _Made, first: Interval) -> list[BookingView]:
+    def _add_series(self, uow: UnitOfWork, made: Made, first: Interval) -> list[BookingView]:
         """Check, claim and write every occurrence of the series starting at `first`, each
         with its outbox event, in the caller's transaction. The first refusal raises (naming
         that occurrence's time) and the unit of work, never committed, keeps nothing."""
@@ -413,8 +306,8 @@ class BookingService:
                     f"Occurrence {index + 1} of {count} at {start.isoformat()} cannot be booked, "
                     f"so none of the series was: {error.message}"
                 ) from error
-            view = _created_view(uow, booking, made.owner, event_type)
-            _emit(uow, _created_trigger(booking), view, made.now, recurring_count=count)
+            view = created_view(uow, booking, made.owner, event_type)
+            emit(uow, created_trigger(booking), view, made.now, recurring_count=count)
             views.append(view)
         return views
 
@@ -466,7 +359,7 @@ class BookingService:
     def _join_seat(
         self, uow: UnitOfWork, event_type: EventType, booking_uid: str, attendee: Attendee
     ) -> Booking:
-        booking = _must_get(uow, booking_uid, for_update=True)
+        booking = must_get(uow, booking_uid, for_update=True)
         seats = event_type.seats.per_slot if event_type.seats else 1
         if len(booking.attendees) >= seats or not booking.is_active:
             raise SeatsFull("No more seats left at this seated booking.")
@@ -474,7 +367,7 @@ class BookingService:
         if attendee.email.lower() in taken:
             raise Conflict("This attendee already has a seat at this booking.")
         uow.bookings.add_attendee(booking_uid, dataclasses.replace(attendee, seat_uid=new_uid()))
-        return _must_get(uow, booking_uid)
+        return must_get(uow, booking_uid)
 
     def _new_booking(
         self,
@@ -543,13 +436,13 @@ class BookingService:
         now = self._clock.now()
 
         def load(uow: UnitOfWork) -> EventType:
-            return _event_type_of(uow, _must_get(uow, uid))
+            return event_type_of(uow, must_get(uow, uid))
 
         busy = self._prefetch(load, start, length_minutes, now)
         with self._uow_factory(write=True) as uow:
-            old = _must_get(uow, uid, for_update=True)
+            old = must_get(uow, uid, for_update=True)
             rules.ensure_reschedulable(old)
-            event_type = _event_type_of(uow, old)
+            event_type = event_type_of(uow, old)
             wanted = self._wanted(event_type, start, length_minutes or old.duration_minutes, now)
             new_uid_ = self._new_uid()
             uow.bookings.update(
@@ -560,11 +453,11 @@ class BookingService:
             )
             if slot.booking_uid is not None:
                 raise SlotUnavailable("That time is taken by another seated booking.")
-            by_owner = _is_owner(uow, old, actor_id, by)
+            by_owner = is_owner(uow, old, actor_id, by)
             new = self._moved(old, event_type, wanted, new_uid_, now, by, reason, by_owner)
             new = uow.bookings.add(new)
-            view = _views(uow, [new])[0]
-            _emit(uow, Trigger.BOOKING_RESCHEDULED, view, now, previous=old)
+            view = views_of(uow, [new])[0]
+            emit(uow, Trigger.BOOKING_RESCHEDULED, view, now, previous=old)
             uow.commit()
             self._committed()
         log.info("booking %s rescheduled to %s", uid, new.uid)
@@ -601,177 +494,16 @@ class BookingService:
             cancelled_by=None,
         )
 
-    def cancel(
-        self,
-        uid: str,
-        *,
-        reason: str | None = None,
-        by: str | None = None,
-        actor_id: int | None = None,
-        seat_uid: str | None = None,
-        subsequent: bool = False,
-    ) -> Booking:
-        """Cancel; a host (`actor_id` among the hosts) must give a reason, as in Cal.com.
-
-        On a seated booking `seat_uid` gives up only that seat (the last seat cancels the
-        booking); without it only a host may cancel the whole seated booking.
-        `subsequent` (Cal.com's `cancelSubsequentBookings`) on an occurrence of a recurring
-        series also cancels the series' later active occurrences, in the same transaction,
-        each with its own BOOKING_CANCELLED event."""
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _must_get(uow, uid, for_update=True)
-            is_host = actor_id is not None and actor_id in booking.host_ids
-            if seat_uid is not None:
-                changed = rules.remove_seat(booking, seat_uid, reason=reason, by=by, now=now)
-            else:
-                if booking.seats_total is not None and not is_host:
-                    raise InvalidInput("seatUid", "seatUid is required to cancel a seat")
-                _require_host_reason(is_host, reason)
-                changed = rules.cancel(booking, reason=reason, by=by, now=now)
-            cancelled = uow.bookings.update(changed)
-            _emit(uow, Trigger.BOOKING_CANCELLED, _views(uow, [cancelled])[0], now)
-            series = booking.recurring_booking_uid
-            if subsequent and series is not None and seat_uid is None:
-                occurrences = uow.bookings.list_series(series, for_update=True)
-                later = [b for b in occurrences if b.start > booking.start and b.is_active]
-                self._cancel_each(uow, later, reason=reason, by=by, now=now)
-            uow.commit()
-            self._committed()
-        return cancelled
-
-    def cancel_series(
-        self,
-        recurring_booking_uid: str,
-        *,
-        reason: str | None = None,
-        by: str | None = None,
-        actor_id: int | None = None,
-    ) -> list[Booking]:
-        """Cancel every active occurrence of a recurring series (Cal.com: cancelling by the
-        series uid). Returns all its occurrences in start order. Raises `NotFound` for an
-        unknown series, `InvalidState` when none is active any more."""
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            series = uow.bookings.list_series(recurring_booking_uid, for_update=True)
-            if not series:
-                raise NotFound(
-                    f"Booking with uid={recurring_booking_uid} was not found in the database"
-                )
-            _require_host_reason(actor_id is not None and actor_id in series[0].host_ids, reason)
-            active = [b for b in series if b.is_active]
-            if not active:
-                raise InvalidState(
-                    f"Can't cancel recurring booking with uid={recurring_booking_uid} because "
-                    "all its occurrences have ended."
-                )
-            self._cancel_each(uow, active, reason=reason, by=by, now=now)
-            series = uow.bookings.list_series(recurring_booking_uid)
-            uow.commit()
-            self._committed()
-        return series
-
-    def _cancel_each(
-        self,
-        uow: UnitOfWork,
-        bookings: Sequence[Booking],
-        *,
-        reason: str | None,
-        by: str | None,
-        now: datetime,
-    ) -> None:
-        for booking in bookings:
-            cancelled = uow.bookings.update(rules.cancel(booking, reason=reason, by=by, now=now))
-            _emit(uow, Trigger.BOOKING_CANCELLED, _views(uow, [cancelled])[0], now)
-
-    def confirm(self, uid: str, *, actor_id: int) -> Booking:
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _host_booking(uow, uid, actor_id)
-            confirmed = uow.bookings.update(rules.confirm(booking, now=now))
-            _emit(uow, Trigger.BOOKING_CREATED, _views(uow, [confirmed])[0], now)
-            uow.commit()
-            self._committed()
-        return confirmed
-
-    def decline(self, uid: str, *, actor_id: int, reason: str | None = None) -> Booking:
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _host_booking(uow, uid, actor_id)
-            declined = uow.bookings.update(rules.decline(booking, reason=reason, now=now))
-            _emit(uow, Trigger.BOOKING_REJECTED, _views(uow, [declined])[0], now)
-            uow.commit()
-            self._committed()
-        return declined
-
-    def mark_absent(
-        self,
-        uid: str,
-        *,
-        actor_id: int,
-        host: bool | None = None,
-        attendees: Mapping[str, bool] | None = None,
-    ) -> Booking:
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _host_booking(uow, uid, actor_id)
-            marked = rules.mark_absent(booking, host=host, attendees=dict(attendees or {}), now=now)
-            marked = uow.bookings.update(marked)
-            _emit_event(uow, Trigger.BOOKING_NO_SHOW_UPDATED, marked, now, no_show_payload(marked))
-            uow.commit()
-            self._committed()
-        return marked
-
-    def add_guests(self, uid: str, *, actor_id: int, guests: Sequence[NewGuest]) -> Booking:
-        """Add guests (attendees without a seat) to a host's booking; at most 30 in all."""
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _host_booking(uow, uid, actor_id)
-            first = booking.attendees[0]
-            added = tuple(_guest(g, first, f"guests.{i}") for i, g in enumerate(guests))
-            updated = uow.bookings.update(rules.add_guests(booking, added, now=now))
-            _emit(uow, UPDATED, _views(uow, [updated])[0], now)
-            uow.commit()
-            self._committed()
-        return updated
-
-    def add_attendee(
-        self, uid: str, *, actor_id: int, attendee: Attendee
-    ) -> tuple[Booking, Attendee]:
-        """Add an attendee to a host's booking (a seat, on a seated booking)."""
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _host_booking(uow, uid, actor_id)
-            attendee = validate_attendee(attendee, prefix="body")
-            _ensure_room_for(booking, attendee)
-            seat = new_uid() if booking.seats_total is not None else None
-            added = uow.bookings.add_attendee(uid, dataclasses.replace(attendee, seat_uid=seat))
-            booking = uow.bookings.update(dataclasses.replace(_must_get(uow, uid), updated_at=now))
-            _emit(uow, UPDATED, _views(uow, [booking])[0], now)
-            uow.commit()
-            self._committed()
-        return booking, added
-
-    def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
-        now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = _host_booking(uow, uid, actor_id)
-            updated = uow.bookings.update(rules.relocate(booking, location.strip(), now=now))
-            _emit(uow, UPDATED, _views(uow, [updated])[0], now)
-            uow.commit()
-            self._committed()
-        return updated
-
     # -- views (what the API renders) ----------------------------------------------------------
 
     def view(self, booking: Booking) -> BookingView:
         """`booking` with its hosts and event type, for output."""
         with self._uow_factory() as uow:
-            return _views(uow, [booking])[0]
+            return views_of(uow, [booking])[0]
 
     def get_view(self, uid: str) -> BookingView:
         with self._uow_factory() as uow:
-            return _views(uow, [_must_get(uow, uid)])[0]
+            return views_of(uow, [must_get(uow, uid)])[0]
 
     def find_views(self, uid: str) -> BookingView | list[BookingView]:
         """A booking by its uid, or every occurrence of a recurring series by the series uid
@@ -779,18 +511,18 @@ class BookingService:
         with self._uow_factory() as uow:
             booking = uow.bookings.get_by_uid(uid)
             if booking is not None:
-                return _views(uow, [booking])[0]
+                return views_of(uow, [booking])[0]
             series = uow.bookings.list_series(uid)
             if not series:
                 raise NotFound(f"Booking with uid={uid} was not found in the database")
-            return _views(uow, series)
+            return views_of(uow, series)
 
     def series_views(self, booking: Booking) -> list[BookingView]:
         """Every occurrence of `booking`'s series in start order, or `[booking]` alone."""
         with self._uow_factory() as uow:
             if booking.recurring_booking_uid is None:
-                return _views(uow, [booking])
-            return _views(uow, uow.bookings.list_series(booking.recurring_booking_uid))
+                return views_of(uow, [booking])
+            return views_of(uow, uow.bookings.list_series(booking.recurring_booking_uid))
 
     def host_view(self, uid: str, *, actor_id: int) -> BookingView:
         """The booking if `actor_id` hosts it, else `NotFound`."""
@@ -798,7 +530,7 @@ class BookingService:
             booking = uow.bookings.get_by_uid(uid)
             if booking is None or actor_id not in booking.host_ids:
                 raise NotFound(f"Booking with uid={uid} was not found in the database")
-            return _views(uow, [booking])[0]
+            return views_of(uow, [booking])[0]
 
     def search(self, actor_id: int, criteria: BookingFilter) -> BookingListing:
         """`actor_id`'s bookings as host matching `criteria` (default order by its statuses)."""
@@ -807,144 +539,4 @@ class BookingService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             page = uow.bookings.search(actor_id, criteria, now)
-            return BookingListing(_views(uow, page.items), page.total)
-
-
-def _emit(
-    uow: UnitOfWork,
-    topic: Trigger | str,
-    view: BookingView,
-    now: datetime,
-    *,
-    previous: Booking | None = None,
-    recurring_count: int | None = None,
-) -> None:
-    """Record the booking event in this transaction, its payload as Cal.com's webhooks carry
-    it (for BOOKING_UPDATED, shaped as BOOKING_CREATED's). `recurring_count`: how many
-    occurrences a new series has (its payload's `recurringEvent.count`)."""
-    if not view.hosts:
-        log.warning("booking %s has no host left: no event recorded", view.booking.uid)
-        return
-    facts = BookingFacts(view.booking, view.hosts[0], view.event_type, previous, recurring_count)
-    trigger = topic if isinstance(topic, Trigger) else Trigger.BOOKING_CREATED
-    _emit_event(uow, str(topic), view.booking, now, booking_payload(trigger, facts))
-
-
-def _emit_event(
-    uow: UnitOfWork, topic: str, booking: Booking, now: datetime, payload: dict[str, Any]
-) -> None:
-    uow.outbox.add_event(
-        OutboxEvent(
-            topic=topic,
-            created_at=now,
-            owner_id=booking.owner_id,
-            booking_uid=booking.uid,
-            event_type_id=booking.event_type_id,
-            data={"payload": payload},
-        )
-    )
-
-
-def _series_span(
-    event_type: EventType, first: Interval, request: NewBooking, first_span: Interval
-) -> Interval:
-    """The span the re-checks of a whole series read busy time in: from the first
-    occurrence's span to the last one's."""
-    assert event_type.recurrence is not None
-    zone = zone_from_name(request.attendee.time_zone, "attendee.timeZone")
-    count = series_count(event_type.recurrence, request.recurrence_count)
-    last = occurrence_starts(first.start, zone, event_type.recurrence, count)[-1]
-    last_span = recheck_span(event_type, Interval.utc(last, last + (first.end - first.start)))
-    return Interval(first_span.start, max(first_span.end, last_span.end))
-
-
-def _created_trigger(booking: Booking) -> Trigger:
-    if booking.status is BookingStatus.ACCEPTED:
-        return Trigger.BOOKING_CREATED
-    return Trigger.BOOKING_REQUESTED
-
-
-def _created_view(
-    uow: UnitOfWork, booking: Booking, owner: User | None, event_type: EventType
-) -> BookingView:
-    """The view of a booking just written, from what its transaction read when it can."""
-    if owner is not None and booking.host_ids == (owner.id,):
-        return BookingView(booking, (owner,), event_type)  # what `view` would load
-    return _views(uow, [booking])[0]
-
-
-def _require_host_reason(is_host: bool, reason: str | None) -> None:
-    if is_host and not reason:
-        raise InvalidInput(
-            "cancellationReason", "Cancellation reason is required when you are the host"
-        )
-
-
-def _guest(guest: NewGuest, first: Attendee, field_name: str) -> Attendee:
-    attendee = Attendee(
-        name=guest.name or "",
-        email=validate_email(guest.email, f"{field_name}.email"),
-        time_zone=guest.time_zone or first.time_zone,
-        language=guest.language or "en",
-        phone_number=guest.phone_number,
-    )
-    zone_from_name(attendee.time_zone, f"{field_name}.timeZone")
-    return attendee
-
-
-def _ensure_room_for(booking: Booking, attendee: Attendee) -> None:
-    if not booking.is_active:
-        raise InvalidInput("bookingUid", f"Booking with uid={booking.uid} is {booking.status}")
-    if any(a.email.lower() == attendee.email.lower() for a in booking.attendees):
-        raise InvalidInput("email", f"{attendee.email} is already an attendee of this booking")
-    if booking.seats_total is not None and len(booking.attendees) >= booking.seats_total:
-        raise SeatsFull("No more seats left at this seated booking.")
-
-
-def _views(uow: UnitOfWork, bookings: Sequence[Booking]) -> list[BookingView]:
-    """Views of `bookings`, loading each host and event type once."""
-    users: dict[int, User | None] = {}
-    event_types: dict[int, EventType | None] = {}
-    views = []
-    for booking in bookings:
-        for host_id in booking.host_ids:
-            if host_id not in users:
-                users[host_id] = uow.users.get(host_id)
-        type_id = booking.event_type_id
-        if type_id is not None and type_id not in event_types:
-            event_types[type_id] = uow.event_types.get(type_id)
-        hosts = tuple(u for u in (users[h] for h in booking.host_ids) if u is not None)
-        event_type = event_types.get(type_id) if type_id is not None else None
-        views.append(BookingView(booking, hosts, event_type))
-    return views
-
-
-def _must_get(uow: UnitOfWork, uid: str, *, for_update: bool = False) -> Booking:
-    booking = uow.bookings.get_by_uid(uid, for_update=for_update)
-    if booking is None:
-        raise NotFound(f"Booking with uid={uid} was not found in the database")
-    return booking
-
-
-def _is_owner(uow: UnitOfWork, booking: Booking, actor_id: int | None, by: str | None) -> bool:
-    """Whether the authenticated caller `actor_id` owns `booking` and acts as its owner (`by`,
-    the rescheduler's email, is the owner's)."""
-    if actor_id is None or actor_id != booking.owner_id or not by:
-        return False
-    owner = uow.users.get(booking.owner_id)
-    return owner is not None and by.lower() == owner.email.lower()
-
-
-def _host_booking(uow: UnitOfWork, uid: str, actor_id: int) -> Booking:
-    """The booking, if `actor_id` is one of its hosts; others get NotFound (no existence leak)."""
-    booking = _must_get(uow, uid, for_update=True)
-    if actor_id not in booking.host_ids:
-        raise NotFound(f"Booking with uid={uid} was not found in the database")
-    return booking
-
-
-def _event_type_of(uow: UnitOfWork, booking: Booking) -> EventType:
-    event_type = uow.event_types.get(booking.event_type_id) if booking.event_type_id else None
-    if event_type is None:
-        raise NotFound(f"Event type of booking with uid={booking.uid} no longer exists")
-    return event_type
+            return BookingListing(views_of(uow, page.items), page.total)

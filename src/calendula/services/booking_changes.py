@@ -1,0 +1,216 @@
+"""Booking changes after creation: cancel (one booking, a seat, the rest of a series),
+confirm, decline, mark no-show, add guests or attendees, change the location.
+
+Owns: `BookingChanges`, the part of `BookingService` (which inherits it) for these writes.
+Each is one unit of work that also writes its outbox event (`booking_support.emit`); hosts
+are checked with `host_booking` (anyone else's booking is `NotFound`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from calendula.domain import bookings as rules
+from calendula.domain.bookings import (
+    Attendee,
+    Booking,
+)
+from calendula.domain.errors import (
+    InvalidInput,
+    InvalidState,
+    NotFound,
+)
+from calendula.domain.webhooks import Trigger, no_show_payload
+from calendula.services.booking_support import (
+    UPDATED,
+    NewGuest,
+    emit,
+    emit_event,
+    ensure_room_for,
+    guest_of,
+    host_booking,
+    must_get,
+    new_uid,
+    require_host_reason,
+    validate_attendee,
+    views_of,
+)
+from calendula.services.ports import (
+    Clock,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+
+class BookingChanges:
+    """The writes on existing bookings; `BookingService` provides the attributes below."""
+
+    _uow_factory: UnitOfWorkFactory
+    _clock: Clock
+
+    def _committed(self) -> None:
+        """What follows every commit (`BookingService._committed`)."""
+        raise NotImplementedError
+
+    def cancel(
+        self,
+        uid: str,
+        *,
+        reason: str | None = None,
+        by: str | None = None,
+        actor_id: int | None = None,
+        seat_uid: str | None = None,
+        subsequent: bool = False,
+    ) -> Booking:
+        """Cancel; a host (`actor_id` among the hosts) must give a reason, as in Cal.com.
+
+        On a seated booking `seat_uid` gives up only that seat (the last seat cancels the
+        booking); without it only a host may cancel the whole seated booking.
+        `subsequent` (Cal.com's `cancelSubsequentBookings`) on an occurrence of a recurring
+        series also cancels the series' later active occurrences, in the same transaction,
+        each with its own BOOKING_CANCELLED event."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = must_get(uow, uid, for_update=True)
+            is_host = actor_id is not None and actor_id in booking.host_ids
+            if seat_uid is not None:
+                changed = rules.remove_seat(booking, seat_uid, reason=reason, by=by, now=now)
+            else:
+                if booking.seats_total is not None and not is_host:
+                    raise InvalidInput("seatUid", "seatUid is required to cancel a seat")
+                require_host_reason(is_host, reason)
+                changed = rules.cancel(booking, reason=reason, by=by, now=now)
+            cancelled = uow.bookings.update(changed)
+            emit(uow, Trigger.BOOKING_CANCELLED, views_of(uow, [cancelled])[0], now)
+            series = booking.recurring_booking_uid
+            if subsequent and series is not None and seat_uid is None:
+                occurrences = uow.bookings.list_series(series, for_update=True)
+                later = [b for b in occurrences if b.start > booking.start and b.is_active]
+                self._cancel_each(uow, later, reason=reason, by=by, now=now)
+            uow.commit()
+            self._committed()
+        return cancelled
+
+    def cancel_series(
+        self,
+        recurring_booking_uid: str,
+        *,
+        reason: str | None = None,
+        by: str | None = None,
+        actor_id: int | None = None,
+    ) -> list[Booking]:
+        """Cancel every active occurrence of a recurring series (Cal.com: cancelling by the
+        series uid). Returns all its occurrences in start order. Raises `NotFound` for an
+        unknown series, `InvalidState` when none is active any more."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            series = uow.bookings.list_series(recurring_booking_uid, for_update=True)
+            if not series:
+                raise NotFound(
+                    f"Booking with uid={recurring_booking_uid} was not found in the database"
+                )
+            require_host_reason(actor_id is not None and actor_id in series[0].host_ids, reason)
+            active = [b for b in series if b.is_active]
+            if not active:
+                raise InvalidState(
+                    f"Can't cancel recurring booking with uid={recurring_booking_uid} because "
+                    "all its occurrences have ended."
+                )
+            self._cancel_each(uow, active, reason=reason, by=by, now=now)
+            series = uow.bookings.list_series(recurring_booking_uid)
+            uow.commit()
+            self._committed()
+        return series
+
+    def _cancel_each(
+        self,
+        uow: UnitOfWork,
+        bookings: Sequence[Booking],
+        *,
+        reason: str | None,
+        by: str | None,
+        now: datetime,
+    ) -> None:
+        for booking in bookings:
+            cancelled = uow.bookings.update(rules.cancel(booking, reason=reason, by=by, now=now))
+            emit(uow, Trigger.BOOKING_CANCELLED, views_of(uow, [cancelled])[0], now)
+
+    def confirm(self, uid: str, *, actor_id: int) -> Booking:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            confirmed = uow.bookings.update(rules.confirm(booking, now=now))
+            emit(uow, Trigger.BOOKING_CREATED, views_of(uow, [confirmed])[0], now)
+            uow.commit()
+            self._committed()
+        return confirmed
+
+    def decline(self, uid: str, *, actor_id: int, reason: str | None = None) -> Booking:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            declined = uow.bookings.update(rules.decline(booking, reason=reason, now=now))
+            emit(uow, Trigger.BOOKING_REJECTED, views_of(uow, [declined])[0], now)
+            uow.commit()
+            self._committed()
+        return declined
+
+    def mark_absent(
+        self,
+        uid: str,
+        *,
+        actor_id: int,
+        host: bool | None = None,
+        attendees: Mapping[str, bool] | None = None,
+    ) -> Booking:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            marked = rules.mark_absent(booking, host=host, attendees=dict(attendees or {}), now=now)
+            marked = uow.bookings.update(marked)
+            emit_event(uow, Trigger.BOOKING_NO_SHOW_UPDATED, marked, now, no_show_payload(marked))
+            uow.commit()
+            self._committed()
+        return marked
+
+    def add_guests(self, uid: str, *, actor_id: int, guests: Sequence[NewGuest]) -> Booking:
+        """Add guests (attendees without a seat) to a host's booking; at most 30 in all."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            first = booking.attendees[0]
+            added = tuple(guest_of(g, first, f"guests.{i}") for i, g in enumerate(guests))
+            updated = uow.bookings.update(rules.add_guests(booking, added, now=now))
+            emit(uow, UPDATED, views_of(uow, [updated])[0], now)
+            uow.commit()
+            self._committed()
+        return updated
+
+    def add_attendee(
+        self, uid: str, *, actor_id: int, attendee: Attendee
+    ) -> tuple[Booking, Attendee]:
+        """Add an attendee to a host's booking (a seat, on a seated booking)."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            attendee = validate_attendee(attendee, prefix="body")
+            ensure_room_for(booking, attendee)
+            seat = new_uid() if booking.seats_total is not None else None
+            added = uow.bookings.add_attendee(uid, dataclasses.replace(attendee, seat_uid=seat))
+            booking = uow.bookings.update(dataclasses.replace(must_get(uow, uid), updated_at=now))
+            emit(uow, UPDATED, views_of(uow, [booking])[0], now)
+            uow.commit()
+            self._committed()
+        return booking, added
+
+    def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            updated = uow.bookings.update(rules.relocate(booking, location.strip(), now=now))
+            emit(uow, UPDATED, views_of(uow, [updated])[0], now)
+            uow.commit()
+            self._committed()
+        return updated
