@@ -72,6 +72,7 @@ MAX_LENGTH_MINUTES = 24 * 60
 
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
+_MINUTE = timedelta(minutes=1)
 
 
 class NoCalendars:
@@ -366,6 +367,37 @@ def dynamic_event_type(owner_id: int, length_minutes: int) -> EventType:
     )
 
 
+def group_length(requested: int | None) -> int:
+    """A dynamic group's meeting length: `requested`, default 30 (as the slots API)."""
+    if requested is not None and not 1 <= requested <= MAX_LENGTH_MINUTES:
+        raise InvalidInput("duration", f"duration must be between 1 and {MAX_LENGTH_MINUTES}")
+    return requested or DYNAMIC_LENGTH_MINUTES
+
+
+def gather_group(
+    uow: UnitOfWork,
+    users: Sequence[User],
+    wanted: Interval,
+    now: datetime,
+    busy_source: BusyTimeSource,
+) -> Gathered:
+    """What `check_slot` (mode COLLECTIVE) needs to re-check exactly `wanted` for every member
+    of a dynamic group (`load_group`): the same gathering as its slot list, busy time read
+    only where it can decide `wanted`. The booking path calls this in its write transaction."""
+    event_type = dynamic_event_type(users[0].id or 0, int((wanted.end - wanted.start) // _MINUTE))
+    snapshot = gather_snapshot(
+        uow,
+        event_type,
+        users,
+        wanted,
+        now,
+        busy_source,
+        mode=TeamMode.COLLECTIVE,
+        busy_window=recheck_window(event_type, wanted),
+    )
+    return Gathered(snapshot.calendars_at(now), list(snapshot.seated))
+
+
 def _whole_days(window: Interval) -> Interval:
     """`window` grown to whole UTC days, so that nearby queries share one cache entry."""
     first = datetime.combine(window.start.date(), time(0), UTC)
@@ -390,7 +422,7 @@ def _length(event_type: EventType, query: SlotQuery) -> int:
     if requested is not None and not 1 <= requested <= MAX_LENGTH_MINUTES:
         raise InvalidInput("duration", f"duration must be between 1 and {MAX_LENGTH_MINUTES}")
     if query.usernames:
-        return requested or DYNAMIC_LENGTH_MINUTES
+        return group_length(requested)
     try:
         return allowed_length(event_type, requested)
     except InvalidInput:
@@ -470,7 +502,7 @@ class AvailabilityService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             if query.usernames:
-                users = _group(uow, query.usernames)
+                users = load_group(uow, query.usernames)
                 # Gathered for the longest length, so any requested duration is covered.
                 template = dynamic_event_type(users[0].id or 0, MAX_LENGTH_MINUTES)
                 snapshot = gather_snapshot(
@@ -530,7 +562,9 @@ def _valid_until(
     return until
 
 
-def _group(uow: UnitOfWork, usernames: Sequence[str]) -> list[User]:
+def load_group(uow: UnitOfWork, usernames: Sequence[str]) -> list[User]:
+    """The users of a dynamic group in the order named (the first is the organizer).
+    Raises `NotFound` for an unknown username, `InvalidInput` for fewer than two users."""
     users = uow.users.list_by_usernames(usernames)
     found = {user.username for user in users}
     missing = [name for name in dict.fromkeys(usernames) if name not in found]

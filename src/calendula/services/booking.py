@@ -85,6 +85,7 @@ from calendula.services.booking_support import (
     validate_guests,
     views_of,
 )
+from calendula.services.group_booking import GroupBooking
 from calendula.services.ports import (
     BookingFilter,
     BusyTimeSource,
@@ -111,9 +112,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class BookingService(BookingChanges):
-    """Create (single bookings and recurring series), reschedule and read bookings; the
-    other writes come from `BookingChanges`."""
+class BookingService(GroupBooking, BookingChanges):
+    """Create (single bookings, recurring series and, from `GroupBooking`, dynamic groups),
+    reschedule and read bookings; the other writes come from `BookingChanges`."""
 
     def __init__(
         self,
@@ -175,12 +176,15 @@ class BookingService(BookingChanges):
         if earlier is not None:
             return earlier
         try:
+            if request.usernames:
+                return self._create_group(request)
             return self._create_once(request, series=series)
         except Conflict as error:
             earlier = self._earlier(request.idempotency_key)
             if earlier is not None:
                 return earlier
-            if isinstance(error, SlotUnavailable) and not isinstance(error, SeatsFull):
+            seatable = not isinstance(error, SeatsFull) and not request.usernames
+            if isinstance(error, SlotUnavailable) and seatable:
                 # A seated slot may have been opened by a racing first booker: join it.
                 return self._retry_seated(request, error, series=series)
             raise

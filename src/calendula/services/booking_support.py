@@ -71,7 +71,9 @@ class NewBooking:
     """A request to book. One of `event_type_id` or (`username`, `event_slug`) names the event
     type. `hold_uid` is the caller's own slot reservation, consumed by the booking.
     `recurrence_count` (Cal.com's `recurrenceCount`) is how many occurrences `book_series`
-    books on a recurring event type (None: the event type's `occurrences`)."""
+    books on a recurring event type (None: the event type's `occurrences`).
+    `usernames` (two or more) books a dynamic group instead of an event type: every user is a
+    host, the first the organizer (`services.group_booking`)."""
 
     start: datetime
     attendee: Attendee
@@ -86,6 +88,7 @@ class NewBooking:
     idempotency_key: str | None = None
     hold_uid: str | None = None
     recurrence_count: int | None = None
+    usernames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

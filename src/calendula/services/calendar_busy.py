@@ -284,7 +284,9 @@ class ConnectedCalendars:
     def _load_sources(self, host_ids: list[int]) -> dict[int, list[BusyCalendar]]:
         with self._uow_factory() as uow:
             connections = {c.id: c for c in uow.calendars.list_connections(host_ids)}
-            calendars = uow.calendars.list_calendars(host_ids) if connections else []
+            if not connections:  # the common case: no calendars, nothing more to read
+                return {}
+            calendars = uow.calendars.list_calendars(host_ids)
             zones = {h: (u.time_zone if (u := uow.users.get(h)) else "UTC") for h in host_ids}
         loaded: dict[int, list[BusyCalendar]] = {}
         for calendar in calendars:

@@ -24,7 +24,7 @@ from calendula.domain.bookings import Attendee, Booking
 from calendula.domain.errors import CalendulaError
 from calendula.domain.event_types import EventType
 from calendula.domain.slots import Slot
-from calendula.services.availability import SlotQuery
+from calendula.services.availability import DYNAMIC_LENGTH_MINUTES, SlotQuery
 from calendula.services.booking import NewBooking
 from calendula.services.slot_cache import SlotAnswer
 from calendula.web.booking_form import Submission, form_fields
@@ -41,6 +41,8 @@ from calendula.web.calendar_view import (
     weekday_headers,
 )
 
+GROUP_DURATIONS = (15, 30, 60)
+"""The lengths a dynamic group's booker offers (the slots API takes any)."""
 NEXT_FREE_COUNT = 3
 NEXT_FREE_DAYS = 14
 
@@ -70,6 +72,16 @@ class Booker:
     this_month: date
     reschedule: Booking | None = None
     answer: SlotAnswer | None = None
+    group: tuple[User, ...] = ()
+    """A dynamic group's members (the owner first); empty for one host's event type."""
+
+    @property
+    def hosts(self) -> tuple[User, ...]:
+        return self.group or (self.owner,)
+
+    @property
+    def usernames(self) -> tuple[str, ...]:
+        return tuple(user.username for user in self.group)
 
     @cached_property
     def days(self) -> dict[Any, list[datetime]]:
@@ -89,6 +101,19 @@ def durations_of(event_type: EventType) -> list[int]:
     return sorted({event_type.length_minutes, *event_type.length_options})
 
 
+def group_event_type(users: tuple[User, ...], slug: str) -> EventType:
+    """What the booker of a dynamic group shows: no stored event type, Cal.com's default
+    group meeting (30 minutes, or 15 or 60), owned by the first user."""
+    return EventType(
+        id=None,
+        owner_id=users[0].id or 0,
+        slug=slug,
+        title="Group meeting",
+        length_minutes=DYNAMIC_LENGTH_MINUTES,
+        length_options=GROUP_DURATIONS,
+    )
+
+
 def open_booker(
     container: Container,
     owner: User,
@@ -97,9 +122,11 @@ def open_booker(
     *,
     reschedule: Booking | None = None,
     chosen: str | None = None,
+    group: tuple[User, ...] = (),
 ) -> Booker:
     """Read the visitor's choices and the month's slots (from the availability cache).
-    `chosen` (a posted time) is kept even when it is no longer free, to say so."""
+    `chosen` (a posted time) is kept even when it is no longer free, to say so. `group`: the
+    members of a dynamic group (`event_type` is then `group_event_type`)."""
     now = container.clock.now()
     time = parse_booker_time(
         params, host_zone=owner.time_zone, hour12_default=owner.time_format == 12, now=now
@@ -114,6 +141,7 @@ def open_booker(
         end=end,
         length_minutes=duration,
         reschedule_uid=reschedule.uid if reschedule else None,
+        usernames=tuple(user.username for user in group),
     )
     answer = _answer(container, query) if now < end else None
     wanted = parse_utc(chosen if chosen is not None else params.get("slot"))
@@ -122,8 +150,9 @@ def open_booker(
     picked = wanted if offered or chosen is not None else None
     this_month = now.astimezone(time.zone).date().replace(day=1)
     return Booker(
-        owner, event_type, time, duration, durations, slots, picked, this_month, reschedule, answer
-    )
+        owner, event_type, time, duration, durations, slots, picked, this_month, reschedule,
+        answer, group,
+    )  # fmt: skip
 
 
 def _answer(container: Container, query: SlotQuery) -> SlotAnswer | None:
@@ -141,6 +170,7 @@ def next_free(container: Container, booker: Booker, after: datetime) -> list[dat
         end=after + timedelta(days=NEXT_FREE_DAYS),
         length_minutes=booker.duration,
         reschedule_uid=booker.reschedule.uid if booker.reschedule else None,
+        usernames=booker.usernames,
     )
     answer = _answer(container, query)
     slots = answer.slots if answer else []
@@ -165,6 +195,7 @@ def booker_context(
     day = booker.day
     return {
         "owner": booker.owner,
+        "host_names": " + ".join(user.name or user.username for user in booker.hosts),
         "event_type": booker.event_type,
         "booker": booker,
         "zone": time.zone.key,
@@ -193,6 +224,7 @@ def _script_data(booker: Booker, day: Any) -> dict[str, Any]:
     zone = booker.time.zone
     return {
         "eventTypeId": booker.event_type.id,
+        "usernames": ",".join(booker.usernames) or None,
         "duration": booker.duration,
         "timeZone": zone.key,
         "hour12": booker.time.hour12,
@@ -214,6 +246,7 @@ def new_booking(booker: Booker, start: datetime, submission: Submission) -> NewB
         start=start,
         attendee=attendee,
         event_type_id=booker.event_type.id,
+        usernames=booker.usernames,
         length_minutes=booker.duration,
         guests=submission.guests,
         responses=submission.responses,

@@ -11,20 +11,24 @@ services on the container, render a template.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from calendula.domain.accounts import User
 from calendula.domain.booking_links import manage_token
 from calendula.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from calendula.domain.event_types import EventType
 from calendula.services.availability import SlotQuery
 from calendula.web import agents
 from calendula.web.booker import (
+    GROUP_DURATIONS,
     Booker,
     booker_context,
     field_of,
+    group_event_type,
     new_booking,
     next_free,
     open_booker,
@@ -38,7 +42,9 @@ from calendula.web.render import Theme, Web, embed_namespace, web_of
 
 router = APIRouter(include_in_schema=False)
 
-GROUP_DURATIONS = (15, 30, 60)
+GROUP_SLUG = "dynamic"
+"""The slug of a dynamic group's booker (`/{user1}+{user2}/dynamic`); any slug books the same
+group meeting, as Cal.com's dynamic event."""
 
 
 def missing(web: Web, request: Request, what: str) -> Response:
@@ -74,11 +80,20 @@ def _profile(request: Request, username: str, *, embedded: bool) -> Response:
     return web.page(request, "profile.html", context, theme=theme)
 
 
-def _group(web: Web, request: Request, names: str, *, embedded: bool) -> Response:
+def members(web: Web, names: str) -> tuple[User, ...] | None:
+    """The users of a dynamic group `a+b` in that order, or None if any is unknown."""
     usernames = tuple(dict.fromkeys(names.split("+")))
-    users = web.container.event_types.find_users(usernames)
+    users = tuple(web.container.event_types.find_users(usernames))
     if len(users) < 2 or len(users) != len(usernames):
+        return None
+    return users
+
+
+def _group(web: Web, request: Request, names: str, *, embedded: bool) -> Response:
+    users = members(web, names)
+    if users is None:
         return missing(web, request, "This group")
+    usernames = tuple(user.username for user in users)
     now = web.container.clock.now()
     time = parse_booker_time(
         request.query_params, host_zone=users[0].time_zone, hour12_default=False, now=now
@@ -97,6 +112,7 @@ def _group(web: Web, request: Request, names: str, *, embedded: bool) -> Respons
         "days": times_by_day(slots, time.zone),
         "duration": duration,
         "durations": GROUP_DURATIONS,
+        "booker_path": f"/{names}/{GROUP_SLUG}" + ("/embed" if embedded else ""),
         "embed": embed_namespace(request, embedded=embedded),
     }
     return web.page(request, "group.html", context)
@@ -127,16 +143,25 @@ async def book_embedded(request: Request, username: str, slug: str) -> Response:
     return await _booker_post(request, username, slug, embedded=True)
 
 
-def _event_type(web: Web, request: Request, username: str, slug: str) -> tuple[Any, EventType]:
-    found = web.public(check_name(request, username), slug)
+def _event_type(
+    web: Web, request: Request, username: str, slug: str
+) -> tuple[Any, EventType, tuple[User, ...]]:
+    """The booker's owner, event type and, for a dynamic group `a+b`, its members."""
+    name = check_name(request, username)
+    if "+" in name:
+        users = members(web, name)
+        if users is None:
+            raise NotFound("Group not found")
+        return users[0], group_event_type(users, slug), users
+    found = web.public(name, slug)
     if found is None or not found.event_types:
         # Hidden event types are bookable by their link, as in Cal.com: only the profile hides them.
         owner = found.owner if found else None
         hidden = _hidden(web, owner, slug) if owner else None
         if owner is None or hidden is None:
             raise NotFound("Event type not found")
-        return owner, hidden
-    return found.owner, found.event_types[0]
+        return owner, hidden, ()
+    return found.owner, found.event_types[0], ()
 
 
 def _hidden(web: Web, owner: Any, slug: str) -> EventType | None:
@@ -147,10 +172,13 @@ def _hidden(web: Web, owner: Any, slug: str) -> EventType | None:
 def _booker_get(request: Request, username: str, slug: str, *, embedded: bool) -> Response:
     web = web_of(request)
     try:
-        owner, event_type = _event_type(web, request, username, slug)
+        owner, event_type, group = _event_type(web, request, username, slug)
     except NotFound:
         return missing(web, request, "This event type")
-    booker = open_booker(web.container, owner, event_type, request.query_params)
+    reschedule_uid = request.query_params.get("rescheduleUid")
+    if reschedule_uid:
+        return reschedule_redirect(request, reschedule_uid)
+    booker = open_booker(web.container, owner, event_type, request.query_params, group=group)
     if booker.answer is None:
         values = prefill(request.query_params)
         return render_booker(web, request, booker, embedded=embedded, values=values)
@@ -161,6 +189,18 @@ def _booker_get(request: Request, username: str, slug: str, *, embedded: bool) -
         context = booker_context_for(request, booker, embedded=embedded)
         html = booker.answer.keep(key, web.render(request, "booker.html", context))
     return web.respond(request, html, embeddable=embedded)
+
+
+def reschedule_redirect(request: Request, uid: str) -> Response:
+    """Cal.com's booker in reschedule mode (`?rescheduleUid=`) is our `/reschedule/{uid}`: the
+    same query (the signed `token` included) goes there, which checks the token and explains
+    a link without one. The booking's own event type is rescheduled, whatever the path."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "rescheduleUid"]
+    if request.url.path.endswith("/embed") and "embed" not in dict(params):
+        params.append(("embed", ""))
+    query = urlencode(params)
+    target = f"/reschedule/{quote(uid, safe='')}" + (f"?{query}" if query else "")
+    return RedirectResponse(target, status_code=303)
 
 
 def booker_context_for(
@@ -231,14 +271,14 @@ def _book_from_form(
 ) -> Response:
     web = web_of(request)
     try:
-        owner, event_type = _event_type(web, request, username, slug)
+        owner, event_type, group = _event_type(web, request, username, slug)
     except NotFound:
         return missing(web, request, "This event type")
     now = web.container.clock.now()
     if not check_form(request, form.get("csrf"), web.secret_key, web.base_url, now):
         return forbidden(web, request)
     picked = str(form.get("pick") or form.get("slot") or "")
-    booker = open_booker(web.container, owner, event_type, form, chosen=picked or None)
+    booker = open_booker(web.container, owner, event_type, form, chosen=picked or None, group=group)
     values = form_values(form, booking_fields(event_type))
     submission = read_submission(event_type, form)
     start = parse_utc(picked)
@@ -262,6 +302,8 @@ def _book_from_form(
             alternatives=next_free(web.container, booker, start),
             status=409,
         )
+    except NotFound:
+        return missing(web, request, "This group")
     except InvalidInput as error:
         slug_ = field_of(error.field) or "slot"
         errors = {slug_: error.message}

@@ -123,6 +123,7 @@
       end: end.toISOString().slice(0, 10), timeZone: state.timeZone, duration: String(state.duration)
     });
     if (state.rescheduleUid) params.set("bookingUidToReschedule", state.rescheduleUid);
+    if (state.usernames) { params.delete("eventTypeId"); params.set("usernames", state.usernames); }
     booker.setAttribute("aria-busy", "true");
     return fetch("/v2/slots?" + params.toString(), { headers: { "cal-api-version": "2024-09-04" } })
       .then(function (response) { return response.json(); })
