@@ -794,6 +794,22 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/booking/{uid}"): public(
         "cancelling needs the signed token and a form token", page_probe("POST", "/booking/{uid}")
     ),
+    ("GET", "/booking/{uid}/confirm"): public(
+        "the host's page: without the signed host token it is a 404",
+        page_probe("GET", "/booking/{uid}/confirm"),
+    ),
+    ("POST", "/booking/{uid}/confirm"): public(
+        "confirming needs the signed host token and a form token",
+        page_probe("POST", "/booking/{uid}/confirm"),
+    ),
+    ("GET", "/booking/{uid}/decline"): public(
+        "the host's page: without the signed host token it is a 404",
+        page_probe("GET", "/booking/{uid}/decline"),
+    ),
+    ("POST", "/booking/{uid}/decline"): public(
+        "declining needs the signed host token and a form token",
+        page_probe("POST", "/booking/{uid}/decline"),
+    ),
     ("GET", "/reschedule/{uid}"): public(
         "without the signed token the page refuses", page_probe("GET", "/reschedule/{uid}")
     ),

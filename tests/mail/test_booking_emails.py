@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import vobject
 
+from calendula.domain.bookings import Attendee
 from calendula.domain.event_types import ConfirmationPolicy
+from calendula.services.booking import NewBooking
 from tests.mail.conftest import book, drain, html_of, invite_of, make_la_host, text_of
 
 # Tuesday 3 March 2026, 18:00 UTC: 10:00 in Los Angeles (PST), 23:30 in Kolkata (IST).
@@ -208,3 +210,21 @@ def test_the_host_brand_colour_frames_the_email(mail, ada, smtp):
     book(mail, ada, TUESDAY)
     drain(mail)
     assert f"border-top:6px solid {ada.user.brand_color}" in html_of(smtp.messages[0])
+
+
+def test_a_dynamic_group_booking_tells_every_host(mail, ada, smtp):
+    make_la_host(mail, "eve")
+    attendee = Attendee(name="Priya", email=ATTENDEE, time_zone="Asia/Kolkata")
+    booking = mail.bookings.create(
+        NewBooking(start=TUESDAY, attendee=attendee, usernames=("ada", "eve"))
+    )
+    drain(mail)
+
+    recipients = sorted(r for rcpt in smtp.envelopes for r in rcpt)
+    assert recipients == sorted([ATTENDEE, HOST, "eve@host.example"])
+    for host in (HOST, "eve@host.example"):
+        (to_host,) = smtp.to(host)
+        assert to_host["Subject"].startswith("New booking: ")
+        assert str(_event(invite_of(to_host))["UID"]) == booking.ics_uid
+    (to_attendee,) = smtp.to(ATTENDEE)
+    assert str(_event(invite_of(to_attendee))["ORGANIZER"]) == f"mailto:{HOST}"

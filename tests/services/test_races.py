@@ -96,3 +96,24 @@ def test_a_seated_slot_fills_to_exactly_its_seat_count_under_a_race(database_url
     assert len({b.uid for b in wins}) == 1
     booking = container.bookings.get(wins[0].uid)
     assert len(booking.attendees) == 3
+
+
+def test_dynamic_group_bookings_racing_each_members_own_bookings_let_one_win(
+    database_url, container, clock
+):
+    ada, eve, max_ = (make_host(container, name) for name in ("ada", "eve", "max"))
+    groups = [("ada", "eve"), ("eve", "max"), ("max", "ada"), ("ada", "eve", "max")]
+    requests = []
+    for i in range(16):
+        if i % 2:
+            requests.append(NewBooking(TUESDAY_10, attendee(i), usernames=groups[i // 2 % 4]))
+        else:
+            member = (ada, eve, max_)[i // 2 % 3]
+            requests.append(NewBooking(TUESDAY_10, attendee(i), member.event_type.id))
+    wins, losses = race(database_url, clock, requests)
+    window = Interval(TUESDAY_10 - timedelta(hours=1), TUESDAY_10 + timedelta(hours=2))
+    with container.uow_factory() as uow:
+        blocking = uow.bookings.list_blocking([ada.user.id, eve.user.id, max_.user.id], window)
+    claimed = [host_id for booking in blocking for host_id in booking.host_ids]
+    assert len(claimed) == len(set(claimed))  # nobody is booked twice
+    assert len(wins) == len(blocking) >= 1 and len(wins) + len(losses) == 16

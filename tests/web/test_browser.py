@@ -310,3 +310,28 @@ def test_axe_finds_no_serious_problems_on_profile_booker_form_and_confirmation(
     problems["confirmation"] = _axe_problems(page)
     context.close()
     assert problems == {"profile": [], "booker": [], "form": [], "confirmation": []}
+
+
+def test_books_a_dynamic_group_in_the_visitors_zone(page, server, container):
+    ada, eve = make_host(container), make_host(container, "eve")
+    page.goto(f"{server}/ada+eve")
+    page.click("text=open the calendar")
+    page.wait_for_function("() => document.querySelector('#time-zone').value === 'Europe/Rome'")
+    page.wait_for_selector("a.time")
+    assert page.inner_text("a.time >> nth=0") == "15:00"  # 09:00 in New York for both
+    page.click("[data-duration='60']")
+    page.wait_for_function("() => document.querySelector('[data-duration-input]').value === '60'")
+    page.click("a.time >> nth=0")
+    assert "Ada + Eve" in page.inner_text(".summary")
+    page.fill("#field-name", "Grace Hopper")
+    page.fill("#field-email", "grace@example.com")
+    page.click("[data-submit]")
+    page.wait_for_url("**/booking/**")
+    assert "This meeting is scheduled" in page.inner_text("h1")
+    facts = page.inner_text(".facts")
+    assert "Ada" in facts and "Eve" in facts
+    uid = urlsplit(page.url).path.split("/booking/")[1]
+    booking = container.bookings.get(uid)
+    assert booking.host_ids == (ada.user.id, eve.user.id) and booking.duration_minutes == 60
+    assert any("usernames=ada%2Ceve" in url for url in page.seen)
+    shot(page, "6-dynamic-group")

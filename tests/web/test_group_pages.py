@@ -64,9 +64,12 @@ def test_books_a_dynamic_group_from_its_page_and_claims_every_members_time(pages
     assert confirmation.count('<span class="badge">Host</span>') == 2
     assert "/reschedule/" not in confirmation and "cancel=true" in confirmation
     for member in ("ada", "eve"):  # the time is claimed for each member
-        form = {**_form(pages, f"/{member}/meet", TUESDAY_10_NY), "name": "X", "email": "x@x.io"}
-        late = pages.post(f"/{member}/meet", data=form)
-        assert late.status_code == 409, (member, late.text[late.text.find("Please check"):][:600])
+        form = _form(pages, f"/{member}/meet", TUESDAY_10_NY)
+        assert form["slot"] == ""  # no longer offered
+        answers = {"slot": TUESDAY_10_NY, "name": "X", "email": "x@example.com"}
+        late = pages.post(f"/{member}/meet", data={**form, **answers})
+        assert late.status_code == 409, member
+        assert "Someone just booked that time." in late.text
 
 
 def test_a_member_busy_at_that_time_makes_the_group_time_unbookable(pages, container, host):

@@ -111,8 +111,9 @@ def plan_booking_emails(
     ) -> list[PlannedEmail]:
         sequence = invite_sequence(chain_position, method) if method else 0
         planned = []
-        if to_host is not None and host.email:
-            planned.append(PlannedEmail(to_host, host, method, sequence))
+        if to_host is not None:
+            hosts = [h for h in (host, *co_hosts(payload)) if h.email]
+            planned += [PlannedEmail(to_host, h, method, sequence) for h in hosts]
         if to_people is not None:
             planned += [PlannedEmail(to_people, p, method, sequence) for p in people]
         return planned
@@ -133,6 +134,15 @@ def plan_booking_emails(
         # A first request never had an invite; a rejected reschedule withdraws the old entry.
         return plan(Notice.DECLINED, None, Method.CANCEL if chain_position else None)
     return []
+
+
+def co_hosts(payload: Mapping[str, Any]) -> list[Recipient]:
+    """The booking's hosts other than the organizer (a dynamic group): `team.members`."""
+    team = payload.get("team")
+    members = team.get("members") if isinstance(team, Mapping) else None
+    if not isinstance(members, list):
+        return []
+    return [_person(m, Role.HOST) for m in members if isinstance(m, Mapping)]
 
 
 def is_seated(payload: Mapping[str, Any]) -> bool:

@@ -152,13 +152,16 @@ def check_version(version: str) -> None:
 class BookingFacts:
     """What a booking payload is built from. `previous` is the booking a reschedule replaced;
     `cancelled_by`/`rescheduled_by` name who acted (an email). `recurring_count` is the
-    number of occurrences a new series was booked with (else the event type's)."""
+    number of occurrences a new series was booked with (else the event type's).
+    `co_hosts`: the booking's other hosts (a dynamic group), listed as Cal.com's
+    `team.members` (the organizer is not among them)."""
 
     booking: Booking
     organizer: User
     event_type: EventType | None = None
     previous: Booking | None = None
     recurring_count: int | None = None
+    co_hosts: tuple[User, ...] = ()
 
 
 def js_instant(value: datetime) -> str:
@@ -256,7 +259,19 @@ def booking_payload(trigger: Trigger, facts: BookingFacts) -> dict[str, Any]:
     recurring = recurring_event(facts)
     if recurring is not None:
         payload["recurringEvent"] = recurring
+    if facts.co_hosts:
+        payload["team"] = _team(facts)
     return payload | _extras(trigger, facts)
+
+
+def _team(facts: BookingFacts) -> dict[str, Any]:
+    """Cal.com's `team` of a booking with several hosts: the others than the organizer."""
+    hosts = (facts.organizer, *facts.co_hosts)
+    return {
+        "name": " + ".join(user.name or user.username for user in hosts),
+        "members": [_organizer(user, facts.booking.start) for user in facts.co_hosts],
+        "id": None,
+    }
 
 
 def recurring_event(facts: BookingFacts) -> dict[str, int] | None:

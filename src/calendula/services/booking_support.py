@@ -212,7 +212,9 @@ def emit(
     if not view.hosts:
         log.warning("booking %s has no host left: no event recorded", view.booking.uid)
         return
-    facts = BookingFacts(view.booking, view.hosts[0], view.event_type, previous, recurring_count)
+    facts = BookingFacts(
+        view.booking, view.hosts[0], view.event_type, previous, recurring_count, view.hosts[1:]
+    )
     trigger = topic if isinstance(topic, Trigger) else Trigger.BOOKING_CREATED
     emit_event(uow, str(topic), view.booking, now, booking_payload(trigger, facts))
 

@@ -155,4 +155,3 @@ class GroupBooking:
             location=location,
             idempotency_key=request.idempotency_key,
         )
-

@@ -10,7 +10,8 @@ reminder whose time has already passed is not sent. "WEBHOOK_DISABLED" tells the
 
 A job's payload is the *spec* of one message: the recipient, the booking payload as the event
 recorded it, the invite's method and SEQUENCE, the links (`/reschedule/{uid}?token=...`,
-`/booking/{uid}?cancel=true&token=...`, the manage token of `domain.booking_links`), the
+`/booking/{uid}?cancel=true&token=...`, the manage token of `domain.booking_links`; in the
+host's request email also `/booking/{uid}/confirm|decline?token=...`, the host token), the
 host's brand colour, the reminder texts. The "email" (and "sms") handlers in
 `integrations.mail` render and send it. Its `target` names the booking and the recipient's
 role and position (`booking:<uid>:attendee:1`), never an address. Reads only through the unit
@@ -25,7 +26,7 @@ from datetime import datetime
 from email.utils import formataddr
 from typing import Any
 
-from calendula.domain.booking_links import manage_token
+from calendula.domain.booking_links import host_token, manage_token
 from calendula.domain.notifications import (
     Notice,
     PlannedEmail,
@@ -81,14 +82,21 @@ class NotificationFanout:
         return jobs
 
     def links(self, uid: str) -> dict[str, str]:
-        """The links an email about booking `uid` offers. The booking pages have no
-        confirm/decline page: a host reviews a request at `/booking/{uid}` (or through
-        `POST /v2/bookings/{uid}/confirm|decline`)."""
+        """The links an email about booking `uid` offers (the attendee's manage token)."""
         token = manage_token(self._secret, uid)
         return {
             "reschedule": f"{self._base}/reschedule/{uid}?token={token}",
             "cancel": f"{self._base}/booking/{uid}?cancel=true&token={token}",
             "view": f"{self._base}/booking/{uid}",
+        }
+
+    def host_links(self, uid: str) -> dict[str, str]:
+        """The host's links to confirm or decline request `uid` (the host token): only in
+        the host's "Action needed" email, never in an attendee's job."""
+        token = host_token(self._secret, uid)
+        return {
+            "confirm": f"{self._base}/booking/{uid}/confirm?token={token}",
+            "decline": f"{self._base}/booking/{uid}/decline?token={token}",
         }
 
     # -- booking emails ------------------------------------------------------------------------
@@ -104,8 +112,12 @@ class NotificationFanout:
         invite = None
         if planned.method is not None:
             invite = {"method": planned.method.value, "sequence": planned.sequence}
+        links = common["links"]
+        if planned.notice is Notice.REQUEST_RECEIVED and planned.recipient.role is Role.HOST:
+            links = {**links, **self.host_links(uid)}
         spec = {
             **common,
+            "links": links,
             "notice": planned.notice.value,
             "to": planned.recipient.as_json(),
             "invite": invite,
@@ -113,7 +125,7 @@ class NotificationFanout:
         }
         return NewJob(
             kind=EMAIL,
-            target=recipient_target(uid, planned.recipient),
+            target=recipient_target(uid, planned.recipient, _organizer_email(common["booking"])),
             message_id=new_message_id(),
             due_at=now,
             payload=spec,
@@ -255,13 +267,21 @@ def _chain_position_and_guests(uow: UnitOfWork, uid: str) -> tuple[int, tuple[st
     return position, guests
 
 
-def recipient_target(uid: str, recipient: Recipient) -> str:
-    """A job's target: the booking and whom it is for, without the address (an attendee is
-    named by a short hash of their lower-cased email, stable while seats come and go)."""
-    if recipient.role is Role.HOST:
-        return f"booking:{uid}:host"
+def recipient_target(uid: str, recipient: Recipient, organizer_email: str | None = None) -> str:
+    """A job's target: the booking and whom it is for, without the address (an attendee, or
+    a host other than the organizer `organizer_email`, is named by a short hash of their
+    lower-cased email, stable while seats come and go)."""
     digest = hashlib.sha256(recipient.email.lower().encode()).hexdigest()[:16]
+    if recipient.role is Role.HOST:
+        if organizer_email is None or recipient.email.lower() == organizer_email.lower():
+            return f"booking:{uid}:host"
+        return f"booking:{uid}:host:{digest}"
     return f"booking:{uid}:attendee:{digest}"
+
+
+def _organizer_email(payload: Mapping[str, Any]) -> str | None:
+    organizer = payload.get("organizer")
+    return str(organizer.get("email") or "") if isinstance(organizer, Mapping) else None
 
 
 def _reply_to(recipient: Recipient, payload: Mapping[str, Any]) -> str:

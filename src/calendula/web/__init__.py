@@ -12,12 +12,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from calendula.bootstrap import Container
-from calendula.web import agents, assets, manage, pages
+from calendula.web import agents, assets, host_actions, manage, pages
 from calendula.web.render import Web, create_environment
 
 
 def install(app: FastAPI, container: Container) -> None:
     """Add the pages, the static files and the embed script to `app` (call it last)."""
     app.state.web = Web(container, create_environment())
-    for module in (assets, manage, agents, pages):
+    for module in (assets, manage, agents, host_actions, pages):
         app.include_router(module.router)

@@ -108,6 +108,7 @@ def _group(web: Web, request: Request, names: str, *, embedded: bool) -> Respons
     context = {
         "users": users,
         "zone": time.zone.key,
+        "zone_asked": "timeZone" in request.query_params,
         "hour12": time.hour12,
         "days": times_by_day(slots, time.zone),
         "duration": duration,

@@ -136,6 +136,8 @@ def _booking_context(spec: Mapping[str, Any], notice: Notice, words: _Words) -> 
         key = (notice, role) if (notice, role) in SUBJECTS else (notice, None)
         subject = words(SUBJECTS[key], **values)
         paragraphs = []
+        if notice is Notice.REQUEST_RECEIVED and links.get("confirm"):
+            paragraphs = [words(LABELS["decide"])]
     invite = spec.get("invite")
     return {
         "subject": subject,
@@ -254,7 +256,7 @@ def _answers(booking: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def _buttons(notice: Notice, links: Mapping[str, str], words: _Words) -> list[dict[str, Any]]:
     if notice is Notice.REQUEST_RECEIVED:
-        if not links.get("confirm"):  # no confirm page: the booking page (or the API) does it
+        if not links.get("confirm"):  # a job queued before the host's confirm/decline pages
             return [{"label": words(LABELS["review"]), "url": links["view"], "primary": True}]
         names = [("confirm", True), ("decline", False)]
     elif notice in (Notice.CANCELLED, Notice.DECLINED, Notice.WEBHOOK_DISABLED):

@@ -93,6 +93,9 @@ LABELS: dict[str, str] = {
     "decline": N_("Decline"),
     "view": N_("View booking"),
     "review": N_("Review the request"),
+    "decide": N_(
+        "Confirm or decline it with the links below; the attendee hears from us either way."
+    ),
     "webhook": N_("Webhook"),
     "invite_note": N_("The calendar invite is attached."),
     "footer": N_("Sent by Calendula on behalf of %(organizer)s."),
