@@ -18,7 +18,7 @@ from calendula.services.booking import NewBooking
 from calendula.services.ports import BookingFilter
 from calendula.storage.tables import OutboxEventRow
 from factories import make_host
-from tests.web.conftest import first_time_link, hidden_fields
+from tests.web.conftest import first_time_link, hidden_fields, manage_link
 
 TUESDAY_10_NY = "2026-03-03T15:00:00Z"
 GROUP = "/ada+eve/dynamic"
@@ -101,6 +101,21 @@ def test_group_booker_books_a_chosen_length_and_rejects_unknown_members(pages, c
     booking = container.bookings.get(_uid(done))
     assert booking.duration_minutes == 60 and set(booking.host_ids) == {host.user.id, eve.user.id}
     assert pages.get("/ada+nobody/dynamic").status_code == 404
+
+
+def test_cancelling_a_group_booking_frees_every_member_with_one_event(pages, container, host):
+    make_host(container, "eve")
+    form = {**_form(pages, GROUP, TUESDAY_10_NY), "name": "Grace", "email": "grace@example.com"}
+    done = pages.post(GROUP, data=form)
+    uid = _uid(done)
+    cancel_page = pages.get(manage_link(pages.get(done.headers["location"]).text, "Cancel"))
+    cancelled = pages.post(f"/booking/{uid}", data=hidden_fields(cancel_page.text))
+    assert cancelled.status_code == 303
+    assert container.bookings.get(uid).status == "cancelled"
+    topics = [topic for topic, _ in _events(container, uid)]
+    assert topics == ["BOOKING_CREATED", "BOOKING_CANCELLED"]
+    for member in ("ada", "eve"):
+        assert _form(pages, f"/{member}/meet", TUESDAY_10_NY)["slot"] == TUESDAY_10_NY
 
 
 def test_reschedule_uid_with_the_token_opens_the_reschedule_booker(pages, container, host):
