@@ -24,13 +24,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 import icalendar
-from caldav.davclient import DAVClient
-from caldav.lib import error as dav_error
 
 from calendula.domain.calendars import ConnectionKind, DiscoveredCalendar
 from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
@@ -38,6 +36,9 @@ from calendula.domain.errors import CalendarUnreachable
 from calendula.domain.intervals import Interval
 from calendula.integrations.ical import booking_event_ics, busy_from_calendars, parse_calendars
 from calendula.services.ports import CalendarAccess
+
+if TYPE_CHECKING:  # `caldav` (with lxml and requests) is imported on first CalDAV use only:
+    from caldav.davclient import DAVClient  # servers without CalDAV never pay its ~25 MB
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ class NetworkCalendarClient:
         if access.kind is ConnectionKind.ICS_FEED:
             self._feed(access.url)
             return [DiscoveredCalendar(access.url, "ICS feed", read_only=True)]
+        from caldav.lib import error as dav_error
+
         with _dav_errors():
             client = self._dav(access)
             try:
@@ -140,6 +143,8 @@ class NetworkCalendarClient:
     # -- helpers -------------------------------------------------------------------------------
 
     def _dav(self, access: CalendarAccess) -> DAVClient:
+        from caldav.davclient import DAVClient
+
         return DAVClient(
             url=access.url,
             username=access.username,
@@ -204,6 +209,8 @@ def _check_status(status: int, method: str) -> None:
 @contextmanager
 def _dav_errors() -> Iterator[None]:
     """Every failure of the `caldav` package (and of its HTTP library) as `CalendarUnreachable`."""
+    from caldav.lib import error as dav_error
+
     try:
         yield
     except CalendarUnreachable:
