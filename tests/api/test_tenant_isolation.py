@@ -96,6 +96,7 @@ class World:
     a_connection: int = 0  # A's calendar connection (its calendar blocks nothing)
     a_calendar: str = ""  # that calendar's externalId
     a_feed: int = 0  # A's published ICS feed
+    a_seat: str = ""  # the seat uid of the attendee of A's seated booking
     secrets: set[str] = field(default_factory=set)
     """Strings only A's private data contains; none may appear in B's private/own answers."""
 
@@ -182,6 +183,7 @@ def world(api, container) -> World:
         a_calendar=a_calendar,
         a_feed=a_feed.id,
         a_reminder=str(reminder.json()["data"]["id"]),
+        a_seat=str(container.bookings.get(bookings["seated"]).attendees[0].seat_uid),
     )
     world.secrets = {
         *bookings.values(),
@@ -289,6 +291,8 @@ def _bindings(path: str, w: World) -> list[dict[str, str]]:
         return [{"feedId": str(w.a_feed)}]
     if names == ["webhookId"]:
         return [{"webhookId": i} for i in w.a_webhooks.values()]
+    if names == ["uid", "attendeeId"]:
+        return [{"uid": uid, "attendeeId": "1"} for uid in w.a_bookings.values()]
     if names == ["webhookId", "deliveryId"]:
         return [{"webhookId": i, "deliveryId": "1"} for i in w.a_webhooks.values()]
     if names == ["eventTypeId", "webhookId"]:
@@ -348,6 +352,14 @@ def probe_booking(walk: Walk) -> None:
     assert _data(walk.as_b("GET", seated, BOOKINGS_V, private=False))["attendees"] == []
     owner = walk.request("GET", seated, key=w.a_key, version=BOOKINGS_V)
     assert len(_data(owner)["attendees"]) == 1  # the host's privilege, not B's
+
+
+def probe_seat(walk: Walk) -> None:
+    """Public: a seat uid is that attendee's link. B sees what anyone with it sees; the
+    other attendees of the seated booking stay hidden."""
+    path = f"/v2/bookings/by-seat/{walk.world.a_seat}"
+    seen = walk.b_like_anonymous("GET", path, BOOKINGS_V)
+    assert _data(seen)["attendees"] == []
 
 
 def probe_cancel(walk: Walk) -> None:
@@ -726,6 +738,11 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v2/bookings/{uid}/decline"): private("booking", {"reason": "no"}),
     ("POST", "/v2/bookings/{uid}/mark-absent"): private("booking", {"host": True}),
     ("GET", "/v2/bookings/{uid}/attendees"): private("booking"),
+    ("GET", "/v2/bookings/{uid}/attendees/{attendeeId}"): private("booking"),
+    ("DELETE", "/v2/bookings/{uid}/attendees/{attendeeId}"): private("booking"),
+    ("GET", "/v2/bookings/by-seat/{seatUid}"): public(
+        "the seat uid is the attendee's link (Cal.com: auth optional)", probe_seat
+    ),
     ("POST", "/v2/bookings/{uid}/attendees"): private(
         "booking", {"name": "Mallory", "email": "mallory@eve.example", "timeZone": "UTC"}
     ),

@@ -70,6 +70,7 @@ from calendula.services.booking_support import (
     Made,
     NewBooking,
     NewGuest,
+    attendee_of,
     created_trigger,
     created_view,
     default_sort,
@@ -527,6 +528,22 @@ class BookingService(GroupBooking, BookingChanges):
             if booking.recurring_booking_uid is None:
                 return views_of(uow, [booking])
             return views_of(uow, uow.bookings.list_series(booking.recurring_booking_uid))
+
+    def seat_view(self, seat_uid: str) -> BookingView:
+        """The booking holding seat `seat_uid` (Cal.com: `GET /v2/bookings/by-seat/{seatUid}`;
+        the seat uid is that attendee's link, as a booking uid is)."""
+        with self._uow_factory() as uow:
+            booking = uow.bookings.get_by_seat_uid(seat_uid) if len(seat_uid) <= 64 else None
+            if booking is None:
+                raise NotFound(f"Booking with seat uid={seat_uid} was not found in the database")
+            return views_of(uow, [booking])[0]
+
+    def host_attendee(
+        self, uid: str, attendee_id: int, *, actor_id: int
+    ) -> tuple[Booking, Attendee]:
+        """One attendee of a booking `actor_id` hosts, else `NotFound`."""
+        booking = self.host_view(uid, actor_id=actor_id).booking
+        return booking, attendee_of(booking, attendee_id)
 
     def host_view(self, uid: str, *, actor_id: int) -> BookingView:
         """The booking if `actor_id` hosts it, else `NotFound`."""

@@ -26,6 +26,7 @@ from calendula.domain.webhooks import Trigger, no_show_payload
 from calendula.services.booking_support import (
     UPDATED,
     NewGuest,
+    attendee_of,
     emit,
     emit_event,
     ensure_room_for,
@@ -204,6 +205,28 @@ class BookingChanges:
             uow.commit()
             self._committed()
         return booking, added
+
+    def remove_attendee(self, uid: str, attendee_id: int, *, actor_id: int) -> Attendee:
+        """Remove one attendee (a guest, or a seat of a seated booking, which frees it) from a
+        booking `actor_id` hosts. The first attendee, the booker, cannot be removed (Cal.com:
+        cancel the booking instead). Returns the attendee as it was."""
+        now = self._clock.now()
+        with self._uow_factory(write=True) as uow:
+            booking = host_booking(uow, uid, actor_id)
+            removed = attendee_of(booking, attendee_id)
+            if removed is booking.attendees[0]:
+                raise InvalidInput(
+                    "attendeeId",
+                    "The first attendee of a booking cannot be removed; cancel the booking instead",
+                )
+            kept = tuple(a for a in booking.attendees if a.id != attendee_id)
+            guests = tuple(g for g in booking.guests if g.lower() != removed.email.lower())
+            changed = dataclasses.replace(booking, attendees=kept, guests=guests, updated_at=now)
+            updated = uow.bookings.update(changed)
+            emit(uow, UPDATED, views_of(uow, [updated])[0], now)
+            uow.commit()
+            self._committed()
+        return removed
 
     def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
         now = self._clock.now()

@@ -337,3 +337,11 @@ def event_type_of(uow: UnitOfWork, booking: Booking) -> EventType:
     if event_type is None:
         raise NotFound(f"Event type of booking with uid={booking.uid} no longer exists")
     return event_type
+
+
+def attendee_of(booking: Booking, attendee_id: int) -> Attendee:
+    """The booking's attendee with id `attendee_id`, else `NotFound` naming it."""
+    for attendee in booking.attendees:
+        if attendee.id == attendee_id:
+            return attendee
+    raise NotFound(f"Attendee with id {attendee_id} not found in booking {booking.uid}")

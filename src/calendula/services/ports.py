@@ -188,6 +188,10 @@ class BookingRepository(Protocol):
 
     def get_by_idempotency_key(self, key: str) -> Booking | None: ...
 
+    def get_by_seat_uid(self, seat_uid: str) -> Booking | None:
+        """The booking one of whose attendees holds the seat `seat_uid`."""
+        ...
+
     def update(self, booking: Booking) -> Booking:
         """Persist changed fields and attendees of an existing booking (matched by uid).
 

@@ -71,6 +71,11 @@ class SqlBookingRepository:
         row = self._session.scalar(query)
         return None if row is None else _booking_from_row(row)
 
+    def get_by_seat_uid(self, seat_uid: str) -> Booking | None:
+        owner = select(AttendeeRow.booking_id).where(AttendeeRow.seat_uid == seat_uid)
+        row = self._session.scalar(_select_bookings().where(BookingRow.id.in_(owner)))
+        return None if row is None else _booking_from_row(row)
+
     def get_by_idempotency_key(self, key: str) -> Booking | None:
         row = self._session.scalar(_select_bookings().where(BookingRow.idempotency_key == key))
         return None if row is None else _booking_from_row(row)

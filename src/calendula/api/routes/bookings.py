@@ -43,6 +43,8 @@ CurrentVersion = Annotated[str, versions("bookings", legacy="unrouted")]
 """Only 2024-08-13 (and 2026-02-25) know the newer sub-routes."""
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 Uid = Annotated[str, Path(pattern=r"^[^\x00]+$")]
+SeatUid = Annotated[str, Path(alias="seatUid", pattern=r"^[^\x00]+$")]
+AttendeeId = Annotated[int, Path(alias="attendeeId", ge=1, le=2**31 - 1)]
 
 
 def _viewer(user: Any) -> int | None:
@@ -245,6 +247,41 @@ def list_attendees(
 ) -> JsonResponse:
     booking = services.bookings.host_view(uid, actor_id=_id(user.id)).booking
     return success([schema.attendee_output(a, booking.id) for a in booking.attendees])
+
+
+@router.get("/bookings/{uid}/attendees/{attendeeId}", response_model=AttendeeResponse)
+def get_attendee(
+    uid: Uid,
+    attendee_id: AttendeeId,
+    version: CurrentVersion,
+    services: Services,
+    user: CurrentUser,
+) -> JsonResponse:
+    booking, attendee = services.bookings.host_attendee(uid, attendee_id, actor_id=_id(user.id))
+    return success(schema.attendee_output(attendee, booking.id))
+
+
+@router.delete("/bookings/{uid}/attendees/{attendeeId}", response_model=AttendeeResponse)
+def remove_attendee(
+    uid: Uid,
+    attendee_id: AttendeeId,
+    version: CurrentVersion,
+    services: Services,
+    user: CurrentUser,
+) -> JsonResponse:
+    """Remove a guest, or free a seat; the first attendee cannot be removed (400)."""
+    booking = services.bookings.host_view(uid, actor_id=_id(user.id)).booking
+    removed = services.bookings.remove_attendee(uid, attendee_id, actor_id=_id(user.id))
+    return success(schema.attendee_output(removed, booking.id))
+
+
+@router.get("/bookings/by-seat/{seatUid}", response_model=BookingResponse)
+def get_booking_by_seat(
+    seat_uid: SeatUid, version: BookingsVersion, services: Services, user: OptionalUser
+) -> JsonResponse:
+    """The booking holding a seat (the seat uid is that attendee's link, like a booking uid)."""
+    view = services.bookings.seat_view(seat_uid)
+    return success(schema.booking_output(view, viewer_id=_viewer(user)))
 
 
 @router.post(
