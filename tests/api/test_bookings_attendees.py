@@ -90,3 +90,23 @@ def test_a_booking_is_found_by_seat_and_a_removed_seat_is_free_again(api, contai
     third = booked(api, host.event_type.id, attendee={**ATTENDEE, "email": "p3@example.com"})
     assert third["uid"] == first["uid"]
     assert api.get(f"/v2/bookings/by-seat/{second['seatUid']}", version=V).status_code == 404
+
+
+def test_a_retried_seat_join_returns_the_seat_and_takes_no_second_one(api, container):
+    host = make_host(container, "sk", seats=Seats(per_slot=2))
+    booked(api, host.event_type.id)  # the first booker opens the seated booking
+    guest = {**ATTENDEE, "email": "p2@example.com"}
+    headers = {"Idempotency-Key": "seat-call-7"}
+    joined = booked(api, host.event_type.id, attendee=guest, headers=headers)
+    retried = booked(api, host.event_type.id, attendee=guest, headers=headers)
+    assert retried["uid"] == joined["uid"]
+    with container.uow_factory() as uow:
+        booking = uow.bookings.get_by_uid(joined["uid"])
+    assert booking is not None and len(booking.attendees) == 2  # no third seat, no error
+    assert topics(container).count("BOOKING_CREATED") == 2  # the retry recorded nothing
+    plain = api.post(
+        "/v2/bookings",
+        version=V,
+        json={"start": joined["start"], "eventTypeId": host.event_type.id, "attendee": guest},
+    )
+    assert plain.status_code == 409  # without the key, a second seat for one person is refused

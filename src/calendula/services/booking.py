@@ -173,7 +173,7 @@ class BookingService(GroupBooking, BookingChanges):
         return made if isinstance(made, list) else self.series_views(made)
 
     def _create(self, request: NewBooking, *, series: bool) -> Booking | list[BookingView]:
-        earlier = self._earlier(request.idempotency_key)
+        earlier = self._earlier(request.idempotency_key) or self._earlier_seat(request)
         if earlier is not None:
             return earlier
         try:
@@ -189,6 +189,28 @@ class BookingService(GroupBooking, BookingChanges):
                 # A seated slot may have been opened by a racing first booker: join it.
                 return self._retry_seated(request, error, series=series)
             raise
+
+    def _earlier_seat(self, request: NewBooking) -> Booking | None:
+        """For a request with an idempotency key on a seated event type: the booking at that
+        start where this attendee already holds a seat (a retry of a seat taken before; the key
+        itself is stored on the booking of the first booker only)."""
+        if not request.idempotency_key or request.usernames or request.start.tzinfo is None:
+            return None
+        query = SlotQuery(request.event_type_id, request.username, request.event_slug)
+        email = request.attendee.email.strip().lower()
+        try:
+            with self._uow_factory() as uow:
+                event_type = load_event_type(uow, query)
+                if event_type.seats is None or event_type.id is None:
+                    return None
+                window = Interval.utc(request.start, request.start + timedelta(minutes=1))
+                for booking in uow.bookings.list_for_event_type(event_type.id, window):
+                    emails = {a.email.lower() for a in booking.attendees}
+                    if booking.start == request.start and email in emails:
+                        return booking
+        except CalendulaError:
+            return None  # bad input: the create path reports it
+        return None
 
     def _retry_seated(
         self, request: NewBooking, error: SlotUnavailable, *, series: bool
@@ -260,15 +282,21 @@ class BookingService(GroupBooking, BookingChanges):
                     uow, event_type, wanted, now, request.hold_uid, owner=owner, busy=busy
                 )
                 if slot.booking_uid is not None:
-                    booking = self._join_seat(uow, event_type, slot.booking_uid, attendee)
+                    booking, joined = self._join_seat(
+                        uow, event_type, slot.booking_uid, attendee, bool(request.idempotency_key)
+                    )
                 else:
-                    booking = uow.bookings.add(
-                        self._new_booking(
-                            owner, event_type, wanted, attendee, now, request, guests, responses
-                        )
+                    booking, joined = (
+                        uow.bookings.add(
+                            self._new_booking(
+                                owner, event_type, wanted, attendee, now, request, guests, responses
+                            )
+                        ),
+                        True,
                     )
                 view = created_view(uow, booking, owner, event_type)
-                emit(uow, created_trigger(booking), view, now)
+                if joined:
+                    emit(uow, created_trigger(booking), view, now)
                 views = [view]
             uow.commit()
             self._committed()
@@ -362,17 +390,28 @@ class BookingService(GroupBooking, BookingChanges):
         return check_slot(event_type, gathered.calendars, wanted, now, seated=gathered.seated)
 
     def _join_seat(
-        self, uow: UnitOfWork, event_type: EventType, booking_uid: str, attendee: Attendee
-    ) -> Booking:
+        self,
+        uow: UnitOfWork,
+        event_type: EventType,
+        booking_uid: str,
+        attendee: Attendee,
+        retried: bool,
+    ) -> tuple[Booking, bool]:
+        """Take a seat; returns the booking and whether a seat was taken now. A request that
+        carries an idempotency key (`retried`) from an attendee who already holds a seat here
+        is a retry of the request that took it: the booking is returned, nothing written (the
+        key is stored on the booking of the first booker, so `_earlier` cannot find a seat's)."""
         booking = must_get(uow, booking_uid, for_update=True)
+        taken = {a.email.lower() for a in booking.attendees}
+        if attendee.email.lower() in taken and retried and booking.is_active:
+            return booking, False
         seats = event_type.seats.per_slot if event_type.seats else 1
         if len(booking.attendees) >= seats or not booking.is_active:
             raise SeatsFull("No more seats left at this seated booking.")
-        taken = {a.email.lower() for a in booking.attendees}
         if attendee.email.lower() in taken:
             raise Conflict("This attendee already has a seat at this booking.")
         uow.bookings.add_attendee(booking_uid, dataclasses.replace(attendee, seat_uid=new_uid()))
-        return must_get(uow, booking_uid)
+        return must_get(uow, booking_uid), True
 
     def _new_booking(
         self,
