@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from calendula.domain.destinations import (
+    Refusal,
+    Refused,
     first_private,
     ip_literal,
     is_metadata_target,
     is_private_address,
+    refusal,
 )
 from calendula.domain.errors import InvalidInput
 from calendula.domain.webhooks import (
@@ -189,3 +192,24 @@ def test_an_ordinary_host_is_no_metadata_target():
 def test_first_private_names_the_offending_address():
     assert first_private(["93.184.215.14", "10.1.2.3"]) == "10.1.2.3"
     assert first_private(["93.184.215.14"]) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "addresses", "allow", "expected"),
+    [
+        ("hooks.example", ["93.184.215.14"], False, None),
+        ("hooks.example", [], False, Refused(Refusal.UNRESOLVED)),
+        (
+            "hooks.example",
+            ["93.184.215.14", "10.0.0.5"],
+            False,
+            Refused(Refusal.PRIVATE, "10.0.0.5"),
+        ),
+        ("hooks.example", ["10.0.0.5"], True, None),
+        ("intranet", [], True, None),
+        ("metadata.google.internal", [], True, Refused(Refusal.METADATA)),
+        ("hooks.example", ["169.254.169.254"], True, Refused(Refusal.METADATA)),
+    ],
+)
+def test_one_refusal_rule_for_every_destination(host, addresses, allow, expected):
+    assert refusal(host, addresses, allow_private=allow) == expected

@@ -1,7 +1,8 @@
 """Where outbound requests may go: which IP addresses and host names a server must not call.
 
-Owns: the pure classification behind the webhook SSRF rule. A subscriber URL whose host is, or
-resolves to, a loopback, link-local, private (RFC 1918, unique-local), shared (CGNAT),
+Owns: the pure classification behind the SSRF rule (`refusal`, used for webhooks, CalDAV
+servers and ICS feeds, when an address is saved and again when it is connected to). A host
+that is, or resolves to, a loopback, link-local, private (RFC 1918, unique-local), shared (CGNAT),
 unspecified, multicast, reserved or otherwise not globally routable address is *private*; the
 cloud instance-metadata endpoints (169.254.169.254, fd00:ec2::254, metadata.google.internal)
 are *metadata* targets. IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) are judged as the IPv4
@@ -12,7 +13,9 @@ these functions take its answer. Imports only the standard library.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -82,3 +85,33 @@ def first_private(addresses: Iterable[str | IpAddress]) -> str | None:
         if is_private_address(address):
             return str(address)
     return None
+
+
+class Refusal(StrEnum):
+    METADATA = "metadata"
+    UNRESOLVED = "unresolved"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Why a destination is refused; `address` is the private address found (PRIVATE)."""
+
+    reason: Refusal
+    address: str | None = None
+
+
+def refusal(host: str, addresses: Sequence[str], *, allow_private: bool) -> Refused | None:
+    """The one rule for every outbound request a user can aim (webhooks, calendars, feeds):
+    metadata endpoints are refused always; unless `allow_private`, so are hosts that resolve
+    to nothing and hosts with any private address. `addresses` is what `host` resolves to
+    (with `allow_private` callers may skip resolving and pass the literal address or none).
+    None: the destination may be called."""
+    if is_metadata_target(host, addresses):
+        return Refused(Refusal.METADATA)
+    if allow_private:
+        return None
+    if not addresses:
+        return Refused(Refusal.UNRESOLVED)
+    private = first_private(addresses)
+    return None if private is None else Refused(Refusal.PRIVATE, private)

@@ -18,7 +18,6 @@ versions bring `niquests`, whose `urllib3-future` replaces `urllib3` for every o
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,9 +30,10 @@ import httpx
 import icalendar
 
 from calendula.domain.calendars import ConnectionKind, DiscoveredCalendar
-from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
+from calendula.domain.destinations import Refusal, ip_literal, refusal
 from calendula.domain.errors import CalendarUnreachable
 from calendula.domain.intervals import Interval
+from calendula.integrations.host_resolver import SystemResolver
 from calendula.integrations.ical import booking_event_ics, busy_from_calendars, parse_calendars
 from calendula.services.ports import CalendarAccess
 
@@ -87,12 +87,13 @@ class NetworkCalendarClient:
         address given; this catches a redirect, or a name that resolves elsewhere now."""
         host = request.url.host
         literal = ip_literal(host)
-        addresses = [str(literal)] if literal is not None else _resolve(host)
-        if is_metadata_target(host, addresses):
+        addresses = [str(literal)] if literal is not None else SystemResolver().resolve(host)
+        refused = refusal(host, addresses, allow_private=self._allow_private)
+        if refused is None or refused.reason is Refusal.UNRESOLVED:
+            return  # an unresolvable host fails to connect, with the client's own error
+        if refused.reason is Refusal.METADATA:
             raise httpx.ConnectError(f"{host} is a cloud metadata endpoint", request=request)
-        private = None if self._allow_private else first_private(addresses)
-        if private is not None:
-            raise httpx.ConnectError(f"{host} resolves to a non-public address", request=request)
+        raise httpx.ConnectError(f"{host} resolves to a non-public address", request=request)
 
     # -- the port ------------------------------------------------------------------------------
 
@@ -182,14 +183,6 @@ class NetworkCalendarClient:
         with self._lock:
             self._feeds[url] = fresh
         return calendars
-
-
-def _resolve(host: str) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return []
-    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
 def _resource_url(calendar_url: str, uid: str) -> str:

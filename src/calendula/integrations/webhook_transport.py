@@ -14,7 +14,6 @@ public hook where the connected address can be checked; httpx would need its pri
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,8 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
+from calendula.domain.destinations import Refusal, ip_literal, refusal
+from calendula.integrations.host_resolver import SystemResolver
 from calendula.services.ports import HttpAnswer
 
 USER_AGENT = "Calendula-Webhooks/1"
@@ -48,26 +48,16 @@ class CheckedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port)
+        literal = ip_literal(host)
+        addresses = [str(literal)] if literal is not None else SystemResolver().resolve(host)
         if not addresses:
             raise httpcore.ConnectError(f"{host} does not resolve")
-        if is_metadata_target(host, addresses):
+        refused = refusal(host, addresses, allow_private=self._allow_private)
+        if refused is not None and refused.reason is Refusal.METADATA:
             raise RefusedAddress(f"{host} is a cloud metadata endpoint")
-        private = None if self._allow_private else first_private(addresses)
-        if private is not None:
-            raise RefusedAddress(f"{host} resolves to a non-public address ({private})")
+        if refused is not None:
+            raise RefusedAddress(f"{host} resolves to a non-public address ({refused.address})")
         return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
-
-
-def _resolve(host: str, port: int) -> list[str]:
-    literal = ip_literal(host)
-    if literal is not None:
-        return [str(literal)]
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return []
-    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
 class HttpcoreTransport:

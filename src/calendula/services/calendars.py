@@ -33,7 +33,7 @@ from calendula.domain.calendars import (
     normalise_calendar_url,
     redacted_url,
 )
-from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
+from calendula.domain.destinations import Refusal
 from calendula.domain.errors import (
     BusySourceUnavailable,
     CalendarUnreachable,
@@ -43,6 +43,7 @@ from calendula.domain.errors import (
 )
 from calendula.domain.intervals import Interval
 from calendula.services.calendar_busy import access_for
+from calendula.services.destinations import destination_refusal
 from calendula.services.ports import (
     BusyTimeSource,
     CalendarAccess,
@@ -270,23 +271,18 @@ class CalendarService:
 
     def _check_target(self, host: str, field: str) -> None:
         """Refuse metadata endpoints always, private addresses unless allowed."""
-        if is_metadata_target(host):
-            raise InvalidInput(field, f"{field} points at a cloud metadata endpoint; refused")
-        if self._allow_private:
+        refused = destination_refusal(self._resolver, host, allow_private=self._allow_private)
+        if refused is None:
             return
-        literal = ip_literal(host)
-        addresses = [str(literal)] if literal is not None else self._resolver.resolve(host)
-        if not addresses:
-            raise InvalidInput(field, f"{field} host {host} does not resolve to any address")
-        if is_metadata_target(host, addresses):
+        if refused.reason is Refusal.METADATA:
             raise InvalidInput(field, f"{field} points at a cloud metadata endpoint; refused")
-        private = first_private(addresses)
-        if private is not None:
-            raise InvalidInput(
-                field,
-                f"{field} points at a private, loopback or link-local address ({private}); "
-                "this server does not connect there",
-            )
+        if refused.reason is Refusal.UNRESOLVED:
+            raise InvalidInput(field, f"{field} host {host} does not resolve to any address")
+        raise InvalidInput(
+            field,
+            f"{field} points at a private, loopback or link-local address ({refused.address}); "
+            "this server does not connect there",
+        )
 
 
 def _owned(uow: UnitOfWork, owner_id: int, connection_id: int) -> Connection:

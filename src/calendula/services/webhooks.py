@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from calendula.domain.destinations import first_private, ip_literal, is_metadata_target
+from calendula.domain.destinations import Refusal
 from calendula.domain.errors import InvalidInput, NotFound
 from calendula.domain.webhooks import (
     WEBHOOK_VERSION,
@@ -37,6 +37,7 @@ from calendula.domain.webhooks import (
     check_version,
     parse_triggers,
 )
+from calendula.services.destinations import destination_refusal
 from calendula.services.ports import (
     Clock,
     HostResolver,
@@ -214,19 +215,14 @@ class WebhookService:
 
     def _check_target(self, host: str) -> None:
         """Refuse metadata endpoints always, private addresses unless allowed."""
-        literal = ip_literal(host)
-        if is_metadata_target(host):
-            raise InvalidInput("subscriberUrl", METADATA_TARGET_MESSAGE)
-        if self._allow_private:
+        refused = destination_refusal(self._resolver, host, allow_private=self._allow_private)
+        if refused is None:
             return
-        addresses = [str(literal)] if literal is not None else self._resolver.resolve(host)
-        if not addresses:
-            raise InvalidInput("subscriberUrl", UNRESOLVED_MESSAGE.format(host=host))
-        if is_metadata_target(host, addresses):
+        if refused.reason is Refusal.METADATA:
             raise InvalidInput("subscriberUrl", METADATA_TARGET_MESSAGE)
-        private = first_private(addresses)
-        if private is not None:
-            raise InvalidInput("subscriberUrl", PRIVATE_TARGET_MESSAGE.format(address=private))
+        if refused.reason is Refusal.UNRESOLVED:
+            raise InvalidInput("subscriberUrl", UNRESOLVED_MESSAGE.format(host=host))
+        raise InvalidInput("subscriberUrl", PRIVATE_TARGET_MESSAGE.format(address=refused.address))
 
     def _patched(
         self, current: Webhook, patch: WebhookPatch, triggers: tuple[Trigger, ...] | None
