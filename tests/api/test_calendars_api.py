@@ -134,3 +134,20 @@ def test_published_feed_is_served_at_its_secret_address_until_revoked(api, demo_
     assert api.delete(f"/v2/calendars/feeds/{feed['id']}", key=key).status_code == 200
     assert api.get(path).status_code == 404
     assert api.get("/feeds/not-a-token.ics").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "field"),
+    [
+        ("2026-03-09T00:00:00Z", "2026-03-02T00:00:00Z", "dateTo"),
+        ("2026-03-02T00:00:00Z", "2026-07-02T00:00:00Z", "dateTo"),
+        ("2026-03-02T00:00:00", "2026-03-09T00:00:00", "dateFrom"),
+    ],
+)
+def test_a_bad_busy_times_range_is_a_400_naming_the_field(api, demo_key, date_from, date_to, field):
+    _, key = demo_key
+    response = api.get(
+        "/v2/calendars/busy-times", key=key, params={"dateFrom": date_from, "dateTo": date_to}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["details"]["field"] == field

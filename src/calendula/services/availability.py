@@ -107,15 +107,20 @@ class Gathered:
 # -- gathering ---------------------------------------------------------------------------------
 
 
-def validate_range(start: datetime, end: datetime) -> Interval:
+def validate_range(
+    start: datetime, end: datetime, names: tuple[str, str] = ("start", "end")
+) -> Interval:
+    """`[start, end)` as an interval, or `InvalidInput` naming the field (`names`: the API's
+    names of the two bounds): both need an offset, end after start, at most 100 days."""
+    first, last = names
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("start", "start and end must include a time zone offset or Z")
+        raise InvalidInput(first, f"{first} and {last} must include a time zone offset or Z")
     if end <= start:
         raise InvalidInput(
-            "end", "Invalid time range given - check the 'start' and 'end' query parameters."
+            last, f"Invalid time range given - check the '{first}' and '{last}' query parameters."
         )
     if end - start > MAX_RANGE:
-        raise InvalidInput("end", f"the range may span at most {MAX_RANGE.days} days")
+        raise InvalidInput(last, f"the range may span at most {MAX_RANGE.days} days")
     return Interval.utc(start, end)
 
 

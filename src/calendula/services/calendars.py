@@ -22,7 +22,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from calendula.domain.calendars import (
     Connection,
@@ -42,6 +42,7 @@ from calendula.domain.errors import (
     NotFound,
 )
 from calendula.domain.intervals import Interval
+from calendula.services.availability import validate_range
 from calendula.services.calendar_busy import access_for
 from calendula.services.destinations import destination_refusal
 from calendula.services.ports import (
@@ -60,7 +61,6 @@ log = logging.getLogger(__name__)
 CALENDAR_JOB_KIND = "calendar"
 MAX_FEEDS_PER_CALL = 10
 CHECK_SPAN = timedelta(days=7)
-MAX_BUSY_SPAN = timedelta(days=100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +212,11 @@ class CalendarService:
         self._forget()
         return ConnectionView(recorded, view.calendars)
 
-    def busy_times(self, owner_id: int, window: Interval) -> list[Interval]:
-        """The owner's busy times in `window` read from their calendars now (no cache).
-        Raises `InvalidState` when one of them cannot be read."""
-        if window.duration > MAX_BUSY_SPAN:
-            raise InvalidInput("dateTo", f"the range may span at most {MAX_BUSY_SPAN.days} days")
+    def busy_times(self, owner_id: int, start: datetime, end: datetime) -> list[Interval]:
+        """The owner's busy times in `[start, end)` read from their calendars now (no cache).
+        Raises `InvalidInput` for a bad range (`dateFrom`/`dateTo`, at most 100 days),
+        `InvalidState` when one of the calendars cannot be read."""
+        window = validate_range(start, end, ("dateFrom", "dateTo"))
         try:
             return self._live.busy_times([owner_id], window).get(owner_id, [])
         except BusySourceUnavailable as error:

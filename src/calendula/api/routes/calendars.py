@@ -36,7 +36,6 @@ from calendula.api.schemas.calendars import (
 from calendula.bootstrap import Container
 from calendula.domain.calendars import RemoteCalendar
 from calendula.domain.errors import InvalidInput
-from calendula.domain.intervals import Interval
 
 router = APIRouter()
 feed_router = APIRouter()
@@ -90,12 +89,8 @@ def busy_times(
     query: Annotated[BusyTimesQuery, Query()], user: CurrentUser, services: Services
 ) -> JsonResponse:
     assert user.id is not None
-    if query.date_from.tzinfo is None or query.date_to.tzinfo is None:
-        raise InvalidInput("dateFrom", "dateFrom and dateTo must include an offset or Z")
-    if query.date_to <= query.date_from:
-        raise InvalidInput("dateTo", "dateTo must be after dateFrom")
-    window = Interval(query.date_from, query.date_to)
-    return success(busy_output(services.calendars.busy_times(user.id, window)))
+    found = services.calendars.busy_times(user.id, query.date_from, query.date_to)
+    return success(busy_output(found))
 
 
 @router.get("/calendars/connections/{connectionId}")
