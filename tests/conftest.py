@@ -31,9 +31,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -138,20 +139,39 @@ def resolver() -> FakeResolver:
     return FakeResolver()
 
 
+ContainerFactory = Callable[..., bootstrap.Container]
+
+
 @pytest.fixture
-def container(
+def make_container(
     database_url: str, clock: SettableClock, resolver: FakeResolver, tmp_path: Path
-) -> Iterator[bootstrap.Container]:
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        secret_key="x" * 40,
-        rate_limit_per_minute=0,  # tests of the limit build their own app
-        mail_folder=str(tmp_path / "mail"),  # no SMTP: emails are written here
-    )
-    built = bootstrap.build(settings, clock=clock, resolver=resolver)
-    yield built
-    built.close()
+) -> Iterator[ContainerFactory]:
+    """Builds containers over the test database, clock and resolver with the test settings
+    (rate limit off, emails written under `tmp_path`) and any `Settings` field overridden;
+    closes them after the test. `container` is one built with no overrides."""
+    built: list[bootstrap.Container] = []
+
+    def make(**overrides: Any) -> bootstrap.Container:
+        fields: dict[str, Any] = {
+            "database_url": database_url,
+            "environment": "test",
+            "secret_key": "x" * 40,
+            "rate_limit_per_minute": 0,  # tests of the limit build their own app
+            "mail_folder": str(tmp_path / "mail"),  # no SMTP: emails are written here
+            **overrides,
+        }
+        one = bootstrap.build(Settings(**fields), clock=clock, resolver=resolver)
+        built.append(one)
+        return one
+
+    yield make
+    for one in built:
+        one.close()
+
+
+@pytest.fixture
+def container(make_container: ContainerFactory) -> bootstrap.Container:
+    return make_container()
 
 
 @pytest.fixture

@@ -14,25 +14,13 @@ import pytest
 
 from calendar_servers import FeedServer, Radicale
 from calendula import bootstrap
-from calendula.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "calendars"
 
 
 @pytest.fixture
-def container(database_url, clock, resolver, tmp_path) -> Iterator[bootstrap.Container]:
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        secret_key="x" * 40,
-        rate_limit_per_minute=0,
-        calendar_allow_private_targets=True,
-        calendar_timeout_seconds=3,
-        mail_folder=str(tmp_path / "mail"),
-    )
-    built = bootstrap.build(settings, clock=clock, resolver=resolver)
-    yield built
-    built.close()
+def container(make_container) -> bootstrap.Container:
+    return make_container(calendar_allow_private_targets=True, calendar_timeout_seconds=3)
 
 
 @pytest.fixture

@@ -9,28 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from calendula import bootstrap
-from calendula.settings import Settings
-from factories import FakeResolver, SettableClock
 from receiver import Answer, Receiver
 
 TUESDAY_10 = "2026-03-03T15:00:00Z"
 
 
 @pytest.fixture
-def container(
-    database_url: str, clock: SettableClock, resolver: FakeResolver
-) -> Iterator[bootstrap.Container]:
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        secret_key="x" * 40,
-        rate_limit_per_minute=0,
-        webhook_allow_private_targets=True,
-        webhook_timeout_seconds=1.0,
-    )
-    built = bootstrap.build(settings, clock=clock, resolver=resolver)
-    yield built
-    built.close()
+def container(make_container) -> bootstrap.Container:
+    return make_container(webhook_allow_private_targets=True, webhook_timeout_seconds=1.0)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 
 from calendar_servers import FeedServer, Radicale
 from calendula import bootstrap
-from calendula.settings import Settings
 
 
 @pytest.fixture
@@ -34,18 +33,5 @@ def feed_server() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def calendar_container(
-    database_url: str, clock, resolver, tmp_path: Path
-) -> Iterator[bootstrap.Container]:
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        secret_key="x" * 40,
-        rate_limit_per_minute=0,
-        calendar_allow_private_targets=True,
-        calendar_timeout_seconds=3,
-        mail_folder=str(tmp_path / "mail"),
-    )
-    built = bootstrap.build(settings, clock=clock, resolver=resolver)
-    yield built
-    built.close()
+def calendar_container(make_container) -> bootstrap.Container:
+    return make_container(calendar_allow_private_targets=True, calendar_timeout_seconds=3)

@@ -26,7 +26,6 @@ from calendula.services.booking import NewBooking
 from calendula.services.outbox import Dispatcher
 from calendula.services.webhook_delivery import WebhookFanout, WebhookHandler
 from calendula.services.webhooks import NewWebhook, WebhookPatch
-from calendula.settings import Settings
 from calendula.storage.tables import OutboxEventRow, OutboxJobRow
 from factories import FakeResolver, Host, SettableClock, make_host
 from receiver import Answer, Receiver
@@ -45,23 +44,13 @@ BOOKING_TRIGGERS = [
 
 
 @pytest.fixture
-def delivering(
-    database_url: str, clock: SettableClock, resolver: FakeResolver
-) -> Iterator[bootstrap.Container]:
-    """A container whose webhooks may target loopback (the receiver), short timeouts."""
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        secret_key="x" * 40,
-        rate_limit_per_minute=0,
-        webhook_allow_private_targets=True,
-        webhook_timeout_seconds=1.0,
-    )
-    built = bootstrap.build(settings, clock=clock, resolver=resolver)
+def delivering(make_container) -> bootstrap.Container:
+    """A container whose webhooks may target loopback (the receiver), short timeouts, and
+    whose dispatcher runs webhooks alone."""
+    built = make_container(webhook_allow_private_targets=True, webhook_timeout_seconds=1.0)
     built.dispatcher = webhooks_only(built)
     built.bookings._on_commit = built.dispatcher.wake  # the replacement is woken on commit
-    yield built
-    built.close()
+    return built
 
 
 def webhooks_only(container: bootstrap.Container) -> Dispatcher:
