@@ -55,6 +55,7 @@ from calendula.services.ports import (
     UnitOfWorkFactory,
     WebhookTransport,
 )
+from calendula.services.webhooks import is_webhook_id
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,6 @@ SCHEDULING_TRIGGERS = frozenset({Trigger.BOOKING_CREATED, Trigger.BOOKING_RESCHE
 MEETING_TRIGGERS = ((Trigger.MEETING_STARTED, "startTime"), (Trigger.MEETING_ENDED, "endTime"))
 MAX_TAKE = 100
 MAX_CACHED = 10_000
-UUID_LENGTH = 36
 
 
 def parse_js_instant(text: str) -> datetime:
@@ -317,10 +317,18 @@ class WebhookDeliveryService:
         self, owner_id: int, webhook_id: str, *, take: int = 20, skip: int = 0
     ) -> list[Delivery]:
         """The webhook's messages, newest first, each with its attempts."""
+        return self.log(owner_id, webhook_id, take=take, skip=skip)[1]
+
+    def log(
+        self, owner_id: int, webhook_id: str, *, take: int = 20, skip: int = 0
+    ) -> tuple[Webhook, list[Delivery]]:
+        """The webhook (its health fields: `consecutive_failures`, `disabled_*`; its secret
+        stays sealed) and its messages, newest first, each with its attempts: one read."""
         take, skip = max(1, min(take, MAX_TAKE)), max(0, skip)
         with self._uow_factory() as uow:
-            _owned(uow, owner_id, webhook_id)
-            return [Delivery(j, a) for j, a in uow.outbox.list_jobs(KIND, webhook_id, take, skip)]
+            webhook = _owned(uow, owner_id, webhook_id)
+            found = uow.outbox.list_jobs(KIND, webhook_id, take, skip)
+        return webhook, [Delivery(job, attempts) for job, attempts in found]
 
     def redeliver(self, owner_id: int, webhook_id: str, delivery_id: int) -> Delivery:
         """Send a finished message again (same `webhook-id`), as soon as the dispatcher runs.
@@ -374,7 +382,7 @@ class WebhookDeliveryService:
 
 
 def _owned(uow: UnitOfWork, owner_id: int, webhook_id: str) -> Webhook:
-    webhook = uow.webhooks.get(webhook_id) if len(webhook_id) == UUID_LENGTH else None
+    webhook = uow.webhooks.get(webhook_id) if is_webhook_id(webhook_id) else None
     if webhook is None or webhook.owner_id != owner_id:
         raise NotFound(f"Webhook ({webhook_id}) not found")
     return webhook

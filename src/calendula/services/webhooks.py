@@ -158,14 +158,6 @@ class WebhookService:
         with self._uow_factory() as uow:
             return self._opened(_owned(uow, owner_id, webhook_id, event_type_id))
 
-    def get_any(self, owner_id: int, webhook_id: str) -> Webhook:
-        """The owner's webhook by id, whether a user webhook or one of an event type's."""
-        with self._uow_factory() as uow:
-            webhook = uow.webhooks.get(webhook_id) if _is_uuid(webhook_id) else None
-        if webhook is None or webhook.owner_id != owner_id:
-            raise NotFound(f"Webhook ({webhook_id}) not found")
-        return self._opened(webhook)
-
     def update(
         self,
         owner_id: int,
@@ -274,13 +266,14 @@ def _owned(uow: UnitOfWork, owner_id: int, webhook_id: str, event_type_id: int |
     when that is None); otherwise `NotFound`, whatever the reason."""
     if event_type_id is not None:
         _owned_event_type(uow, owner_id, event_type_id)
-    webhook = uow.webhooks.get(webhook_id) if _is_uuid(webhook_id) else None
+    webhook = uow.webhooks.get(webhook_id) if is_webhook_id(webhook_id) else None
     if webhook is None or webhook.owner_id != owner_id or webhook.event_type_id != event_type_id:
         raise NotFound(f"Webhook ({webhook_id}) not found")
     return webhook
 
 
-def _is_uuid(text: str) -> bool:
+def is_webhook_id(text: str) -> bool:
+    """Whether `text` is a canonical UUID (webhook ids are; anything else finds nothing)."""
     try:
         return str(uuid.UUID(text)) == text.lower()
     except ValueError:

@@ -105,10 +105,9 @@ def list_deliveries(
 ) -> JsonResponse:
     """The webhook's messages, newest first, with every attempt, and its health."""
     assert user.id is not None
-    found = services.webhook_deliveries.deliveries(
+    webhook, found = services.webhook_deliveries.log(
         user.id, webhook_id, take=page.take, skip=page.skip
     )
-    webhook = services.webhooks.get_any(user.id, webhook_id)
     return success(delivery_log_output(webhook, found))
 
 
