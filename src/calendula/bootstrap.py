@@ -20,7 +20,6 @@ from calendula.integrations.host_resolver import SystemResolver
 from calendula.integrations.ical import bookings_feed_ics
 from calendula.integrations.mail.delivery import EmailHandler, FolderTransport, SmtpTransport
 from calendula.integrations.secret_box import FernetSecretBox
-from calendula.integrations.sms import SmsHandler, WebhookSmsProvider
 from calendula.integrations.webhook_transport import HttpcoreTransport
 from calendula.services.accounts import AccountService
 from calendula.services.availability import AvailabilityService
@@ -223,6 +222,8 @@ def _mail_handlers(settings: Settings, clock: Clock) -> list[JobHandler]:
     )
     handlers: list[JobHandler] = [EmailHandler(mail, settings.smtp_from, clock)]
     if settings.sms_webhook_url:
+        from calendula.integrations.sms import SmsHandler, WebhookSmsProvider  # httpx: only then
+
         provider = WebhookSmsProvider(settings.sms_webhook_url, secret=settings.sms_webhook_secret)
         handlers.append(SmsHandler(provider))
     return handlers

@@ -7,7 +7,10 @@ The reference in docs/cli.md is generated from this module's `--help` (see tests
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
+import os
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -17,7 +20,6 @@ from rich.console import Console
 from calendula import bootstrap
 from calendula.cli_calendars import calendar_app
 from calendula.domain.errors import CalendulaError, InvalidInput
-from calendula.services.demo import seed_demo
 from calendula.settings import Settings
 
 app = typer.Typer(
@@ -45,6 +47,31 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+M_ARENA_MAX = -8
+"""glibc's `mallopt` parameter for the most malloc arenas (malloc.h)."""
+MALLOC_ARENAS = 2
+"""Arenas a server or worker process uses unless MALLOC_ARENA_MAX says otherwise. glibc's own
+limit is 8 per core; with the server's threads each arena grows and keeps its own free memory
+(see "Memory" in docs/architecture.md)."""
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas at `arenas` for this process, and (through MALLOC_ARENA_MAX)
+    for the worker processes it starts; call it before any thread starts. A no-op returning
+    False when MALLOC_ARENA_MAX is set already (glibc applied the user's value at start) or
+    the C library is not glibc (macOS, musl)."""
+    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 (only glibc has it)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    os.environ["MALLOC_ARENA_MAX"] = str(arenas)
+    return bool(mallopt(M_ARENA_MAX, arenas))
+
+
 def _fail(error: CalendulaError) -> typer.Exit:
     where = f" ({error.field})" if isinstance(error, InvalidInput) else ""
     err.print(f"[red]Error{where}:[/red] {error.message}")
@@ -61,6 +88,7 @@ def serve(
     """Run the HTTP server."""
     import uvicorn
 
+    limit_malloc_arenas()
     settings = _settings()
     if migrate:
         bootstrap.migrate(settings)
@@ -87,6 +115,7 @@ def worker(
     never send the same attempt twice."""
     import signal
 
+    limit_malloc_arenas()
     settings = _settings()
     container = bootstrap.build(settings)
     bootstrap.configure_logging(settings)
@@ -158,6 +187,8 @@ def demo(
     bootstrap.migrate(settings)
     container = bootstrap.build(settings)
     try:
+        from calendula.services.demo import seed_demo
+
         data = seed_demo(container.accounts, container.event_types)
     finally:
         container.close()

@@ -26,9 +26,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-import icalendar
-
 from calendula.domain.calendars import ConnectionKind, DiscoveredCalendar
 from calendula.domain.destinations import Refusal, ip_literal, refusal
 from calendula.domain.errors import CalendarUnreachable
@@ -37,8 +34,13 @@ from calendula.integrations.host_resolver import SystemResolver
 from calendula.integrations.ical import booking_event_ics, busy_from_calendars, parse_calendars
 from calendula.services.ports import CalendarAccess
 
-if TYPE_CHECKING:  # `caldav` (with lxml and requests) is imported on first CalDAV use only:
-    from caldav.davclient import DAVClient  # servers without CalDAV never pay its ~25 MB
+# `caldav` (with lxml and requests) is imported on first CalDAV use only: servers without CalDAV
+# never pay its ~25 MB. `httpx` and `icalendar` likewise on the first feed (the client is made
+# then).
+if TYPE_CHECKING:
+    import httpx
+    import icalendar
+    from caldav.davclient import DAVClient
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,8 @@ class NetworkCalendarClient:
     ) -> None:
         self._timeout = timeout
         self._allow_private = allow_private
-        self._http = httpx.Client(
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=True,
-            max_redirects=3,
-            headers={"User-Agent": USER_AGENT},
-            event_hooks={"request": [self._check_target]},
-        )
+        self._transport = transport
+        self._client: httpx.Client | None = None
         self._feeds: dict[str, _Feed] = {}
         self._lock = threading.Lock()
         self._now = now
@@ -79,7 +75,27 @@ class NetworkCalendarClient:
         """Feed GETs sent (tests and benchmarks count conditional requests with it)."""
 
     def close(self) -> None:
-        self._http.close()
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The feed client, made on first use."""
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                self._client = httpx.Client(
+                    timeout=self._timeout,
+                    transport=self._transport,
+                    follow_redirects=True,
+                    max_redirects=3,
+                    headers={"User-Agent": USER_AGENT},
+                    event_hooks={"request": [self._check_target]},
+                )
+            return self._client
 
     def _check_target(self, request: httpx.Request) -> None:
         """Every feed request, each redirect included, goes to a public address only (unless
@@ -89,6 +105,8 @@ class NetworkCalendarClient:
         literal = ip_literal(host)
         addresses = [str(literal)] if literal is not None else SystemResolver().resolve(host)
         refused = refusal(host, addresses, allow_private=self._allow_private)
+        import httpx
+
         if refused is None or refused.reason is Refusal.UNRESOLVED:
             return  # an unresolvable host fails to connect, with the client's own error
         if refused.reason is Refusal.METADATA:
@@ -162,6 +180,8 @@ class NetworkCalendarClient:
         if kept is not None and kept.last_modified:
             headers["If-Modified-Since"] = kept.last_modified
         self.feed_requests += 1
+        import httpx
+
         try:
             response = self._http.get(url, headers=headers)
         except httpx.HTTPError as error:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events  # type: ignore[import-untyped]
+if TYPE_CHECKING:  # both are imported on first use: a server without calendars skips them
+    import icalendar
 
 from calendula.domain.bookings import Booking
 from calendula.domain.errors import CalendarUnreachable
@@ -30,6 +30,8 @@ _MARGIN = timedelta(days=1)
 def parse_calendars(data: bytes | str) -> list[icalendar.Calendar]:
     """Every VCALENDAR in `data` (a feed holds one; CalDAV answers hold one per resource).
     Raises `CalendarUnreachable` (not transient) for data that is not iCalendar."""
+    import icalendar
+
     try:
         found = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError) as error:
@@ -48,6 +50,8 @@ def busy_from_ics(data: bytes | str, window: Interval, zone: str) -> list[Interv
 def busy_from_calendars(
     calendars: Iterable[icalendar.Calendar], window: Interval, zone: str
 ) -> list[Interval]:
+    import recurring_ical_events  # type: ignore[import-untyped]
+
     tz = ZoneInfo(zone)
     found: list[Interval] = []
     for calendar in calendars:
@@ -106,6 +110,8 @@ def _instant(text: Any) -> datetime:
 
 
 def _calendar(name: str | None = None) -> icalendar.Calendar:
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -117,6 +123,8 @@ def _calendar(name: str | None = None) -> icalendar.Calendar:
 def booking_event_ics(uid: str, event: Mapping[str, Any], now: datetime) -> bytes:
     """One VCALENDAR with the booking's VEVENT, UID `uid` (the booking's iCalUID, as in the
     email invite). SEQUENCE grows with `now`, so clients take a moved event as newer."""
+    import icalendar
+
     calendar = _calendar()
     vevent = icalendar.Event()
     vevent.add("uid", uid)
@@ -154,6 +162,8 @@ def bookings_feed_ics(
 ) -> bytes:
     """A host's published feed: one VEVENT per booking (UID the booking's iCalUID). With
     `free_busy_only` each says only "Busy" (no title, attendees, notes or location)."""
+    import icalendar
+
     calendar = _calendar(name)
     for booking in bookings:
         vevent = icalendar.Event()

@@ -10,16 +10,19 @@ unreadable (`open` raises `ValueError`): they must be set again. Never logs what
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:  # `cryptography` (~7 MB resident) is imported on the first seal or open
+    from cryptography.fernet import Fernet
 
 HKDF_INFO = b"calendula/secret-box/v1"
 
 
 def derive_fernet_key(secret_key: str) -> bytes:
     """The Fernet key for `secret_key`: HKDF-SHA256, no salt, info `calendula/secret-box/v1`."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(
         secret_key.encode()
     )
@@ -30,7 +33,17 @@ class FernetSecretBox:
     def __init__(self, secret_key: str) -> None:
         if not secret_key:
             raise ValueError("a secret key is required to seal secrets")
-        self._fernet = Fernet(derive_fernet_key(secret_key))
+        self._secret_key = secret_key
+        self._cipher: Fernet | None = None
+
+    @property
+    def _fernet(self) -> Fernet:
+        """Built on first use (a race builds two equal ones, harmlessly)."""
+        if self._cipher is None:
+            from cryptography.fernet import Fernet
+
+            self._cipher = Fernet(derive_fernet_key(self._secret_key))
+        return self._cipher
 
     def __repr__(self) -> str:
         return "FernetSecretBox(<key hidden>)"
@@ -39,6 +52,8 @@ class FernetSecretBox:
         return self._fernet.encrypt(plain.encode()).decode("ascii")
 
     def open(self, sealed: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode()
         except (InvalidToken, UnicodeError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
@@ -30,10 +31,12 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from calendula.domain.outbox import Job, JobStatus, Outcome, Result
-from calendula.integrations.mail.render import RenderedEmail, render_email
+
+if TYPE_CHECKING:  # the templates (jinja2, babel, icalendar) load with the first email
+    from calendula.integrations.mail.render import RenderedEmail
 
 WIRE = compat32.clone(linesep="\r\n")
 _ADDRESS = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
@@ -162,6 +165,10 @@ def compose(
         message = MIMEMultipart("mixed")
         message.attach(body)
         message.attach(attached)
+    for part in [body] if message is body else [body, message]:
+        # A random boundary set here: the generator would otherwise pick one and compile a
+        # regular expression for it to scan the text (a third of the time `as_bytes` took).
+        part.set_boundary(f"===={secrets.token_hex(16)}==")
     subject = Header(rendered.subject, "utf-8", header_name="Subject")  # folded when written
     message["Subject"] = subject  # type: ignore[assignment]
     message["From"] = _address(sender)
@@ -203,6 +210,8 @@ class EmailHandler:
     def run(self, job: Job) -> Outcome:
         started = time.monotonic()
         spec = job.payload
+        from calendula.integrations.mail.render import render_email
+
         rendered = render_email(spec)
         message = compose(
             rendered,
