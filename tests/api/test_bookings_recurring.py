@@ -13,6 +13,7 @@ from sqlalchemy import select
 from calendula.domain.event_types import ConfirmationPolicy
 from calendula.domain.recurrence import Frequency, Recurrence
 from calendula.storage.tables import OutboxEventRow
+from factories import make_host
 from tests.api.test_bookings import ATTENDEE, TUESDAY_10, V, book, booked, error_of
 
 ET = "2024-06-14"
@@ -291,3 +292,116 @@ def test_cancel_by_the_series_uid_cancels_every_remaining_occurrence(api, weekly
     assert again.status_code == 400
     unknown = api.post("/v2/bookings/no-such-series/cancel", version=V, json={})
     assert unknown.status_code == 404
+
+
+# -- confirming and declining -------------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_series(api, container, demo_key):
+    """The demo host's four pending occurrences (an event type that needs confirmation)."""
+    host, key = demo_key
+    event_type = make_recurring(container, host.user.id, "asks", confirmation=ConfirmationPolicy())
+    return booked_series(api, event_type.id), key
+
+
+def series_statuses(api, data) -> list[str]:
+    return [api.get(f"/v2/bookings/{b['uid']}", version=V).json()["data"]["status"] for b in data]
+
+
+def test_confirming_an_occurrence_confirms_the_pending_series(
+    api, container, pending_series, calcom
+):
+    data, key = pending_series
+    before = len(outbox(container))
+    response = api.post(f"/v2/bookings/{data[2]['uid']}/confirm", key=key, version=V)
+    assert response.status_code == 200, response.text
+    answered = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/confirm")["data"]
+    assert answered["uid"] == data[2]["uid"] and answered["status"] == "accepted"
+    assert series_statuses(api, data) == ["accepted"] * 4
+    confirmed = outbox(container)[before:]
+    assert [e.topic for e in confirmed] == ["BOOKING_CREATED"] * 4
+    assert [e.booking_uid for e in confirmed] == [b["uid"] for b in data]
+    again = api.post(f"/v2/bookings/{data[0]['uid']}/confirm", key=key, version=V)
+    assert again.status_code == 400
+
+
+def test_declining_by_the_series_uid_rejects_every_waiting_occurrence(
+    api, container, pending_series, calcom
+):
+    data, key = pending_series
+    api.post(f"/v2/bookings/{data[1]['uid']}/cancel", version=V, json={})
+    series = data[0]["recurringBookingUid"]
+    before = len(outbox(container))
+    response = api.post(
+        f"/v2/bookings/{series}/decline", key=key, version=V, json={"reason": "Fully booked"}
+    )
+    assert response.status_code == 200, response.text
+    answered = calcom.check(response, "POST", "/v2/bookings/{bookingUid}/decline")["data"]
+    assert [b["uid"] for b in answered] == [b["uid"] for b in data]
+    assert [b["status"] for b in answered] == ["rejected", "cancelled", "rejected", "rejected"]
+    rejected = outbox(container)[before:]
+    assert [e.topic for e in rejected] == ["BOOKING_REJECTED"] * 3
+    assert {e.data["payload"]["rejectionReason"] for e in rejected} == {"Fully booked"}
+    again = api.post(f"/v2/bookings/{series}/confirm", key=key, version=V)
+    assert again.status_code == 400
+
+
+def test_declining_an_occurrence_rejects_the_series_with_the_reason(api, pending_series):
+    data, key = pending_series
+    response = api.post(
+        f"/v2/bookings/{data[0]['uid']}/decline", key=key, version=V, json={"reason": "Away"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["uid"] == data[0]["uid"]
+    assert series_statuses(api, data) == ["rejected"] * 4
+
+
+def test_another_users_key_cannot_confirm_or_decline_a_series(
+    api, container, pending_series, demo_key
+):
+    data, _ = pending_series
+    eve = make_host(container, "eve")
+    _, eve_key = container.accounts.create_api_key(eve.user.id, name="eve")
+    series = data[0]["recurringBookingUid"]
+    before = len(outbox(container))
+    for uid in (data[1]["uid"], series):
+        for action in ("confirm", "decline"):
+            response = api.post(f"/v2/bookings/{uid}/{action}", key=eve_key, version=V)
+            assert response.status_code == 404, (uid, action)
+    assert series_statuses(api, data) == ["pending"] * 4
+    assert len(outbox(container)) == before
+
+
+# -- the legacy list's recurringInfo ------------------------------------------------------------
+
+
+def test_the_legacy_list_summarises_each_listed_series_in_recurring_info(api, host, weekly):
+    event_type, key = weekly
+    data = booked_series(api, event_type.id)
+    single = booked(api, host.event_type.id, TUESDAY_10 + timedelta(hours=3))
+    api.post(f"/v2/bookings/{data[1]['uid']}/cancel", version=V, json={})
+    response = api.get("/v2/bookings", key=key, params={"limit": 2})
+    assert response.status_code == 200, response.text
+    page = response.json()["data"]
+    assert [b["uid"] for b in page["bookings"]] == [data[0]["uid"], single["uid"]]
+    series = data[0]["recurringBookingUid"]
+    assert (
+        page["recurringInfo"]
+        == [
+            {
+                "recurringEventId": series,
+                "count": 4,  # every occurrence, the unlisted and the cancelled too
+                "firstDate": SERIES_STARTS[0],
+                "bookings": {
+                    "ACCEPTED": [SERIES_STARTS[0], *SERIES_STARTS[2:]],
+                    "CANCELLED": [SERIES_STARTS[1]],
+                    "REJECTED": [],
+                    "PENDING": [],
+                },
+            }
+        ]
+    )
+    alone = api.get("/v2/bookings", key=key, params={"limit": 1, "cursor": 1}).json()["data"]
+    assert [b["uid"] for b in alone["bookings"]] == [single["uid"]]
+    assert alone["recurringInfo"] == []

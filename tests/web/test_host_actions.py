@@ -13,7 +13,8 @@ import pytest
 from calendula import bootstrap
 from calendula.domain.booking_links import host_token, manage_token
 from calendula.domain.bookings import Attendee
-from calendula.domain.event_types import ConfirmationPolicy
+from calendula.domain.event_types import ConfirmationPolicy, EventType
+from calendula.domain.recurrence import Frequency, Recurrence
 from calendula.services.booking import NewBooking
 from factories import make_host
 from tests.web.conftest import hidden_fields
@@ -128,3 +129,22 @@ def test_a_cancelled_request_is_explained(pages, container, uid):
     assert page.status_code == 200
     assert "This booking was cancelled" in page.text and 'name="csrf"' not in page.text
     assert "Changed my mind &lt;script&gt;" in page.text
+
+
+def test_confirming_an_occurrence_on_the_page_confirms_the_pending_series(pages, container):
+    host = make_host(container, "rita")
+    assert host.user.id is not None
+    weekly = EventType(
+        id=None, owner_id=host.user.id, slug="weekly", title="Weekly", length_minutes=30,
+        recurrence=Recurrence(Frequency.WEEKLY, 1, 4), confirmation=ConfirmationPolicy(),
+    )  # fmt: skip
+    weekly = container.event_types.create(host.user.id, weekly)
+    attendee = Attendee(name="Ann", email="ann@example.com", time_zone="America/New_York")
+    views = container.bookings.book_series(
+        NewBooking(start=TUESDAY_10_NY, attendee=attendee, event_type_id=weekly.id)
+    )
+    uid = views[1].booking.uid
+    path = f"/booking/{uid}/confirm?token={_token(container, uid)}"
+    done = pages.post(path, data=_form(pages, path))
+    assert done.status_code == 303, done.text
+    assert [container.bookings.get(v.booking.uid).status for v in views] == ["accepted"] * 4

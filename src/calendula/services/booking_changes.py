@@ -1,7 +1,9 @@
 """Booking changes after creation: cancel (one booking, a seat, the rest of a series),
-confirm, decline, mark no-show, add guests or attendees, change the location.
+confirm and decline (a pending booking, or every occurrence of a recurring series still
+awaiting confirmation), mark no-show, add guests or attendees, change the location.
 
-Owns: `BookingChanges`, the part of `BookingService` (which inherits it) for these writes.
+Owns: `BookingChanges`, the part of `BookingService` (which inherits it) for these writes,
+and `SeriesSummary` (`series_summaries`: the recurring series of a page of a host's list).
 Each is one unit of work that also writes its outbox event (`booking_support.emit`); hosts
 are checked with `host_booking` (anyone else's booking is `NotFound`).
 """
@@ -9,13 +11,16 @@ are checked with `host_booking` (anyone else's booking is `NotFound`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from calendula.domain import bookings as rules
 from calendula.domain.bookings import (
     Attendee,
     Booking,
+    BookingStatus,
+    ListStatus,
 )
 from calendula.domain.errors import (
     InvalidInput,
@@ -40,6 +45,7 @@ from calendula.services.booking_support import (
 )
 from calendula.services.ports import (
     Clock,
+    SeriesStart,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -139,24 +145,118 @@ class BookingChanges:
             emit(uow, Trigger.BOOKING_CANCELLED, views_of(uow, [cancelled])[0], now)
 
     def confirm(self, uid: str, *, actor_id: int) -> Booking:
+        """Accept a pending booking `actor_id` hosts (BOOKING_CREATED). On an occurrence of a
+        recurring series, as Cal.com's confirm handler does for a booking with a
+        `recurringEventId`, every other occurrence still awaiting confirmation (pending, not
+        ended) is accepted with it (`_settle`). Returns the booking asked for."""
         now = self._clock.now()
-        with self._uow_factory(write=True) as uow:
-            booking = host_booking(uow, uid, actor_id)
-            confirmed = uow.bookings.update(rules.confirm(booking, now=now))
-            emit(uow, Trigger.BOOKING_CREATED, views_of(uow, [confirmed])[0], now)
-            uow.commit()
-            self._committed()
-        return confirmed
+
+        def accept(booking: Booking) -> Booking:
+            return rules.confirm(booking, now=now)
+
+        return self._settle(uid, actor_id, accept, Trigger.BOOKING_CREATED, now)
 
     def decline(self, uid: str, *, actor_id: int, reason: str | None = None) -> Booking:
+        """Reject a pending booking `actor_id` hosts, with `reason` (BOOKING_REJECTED); on an
+        occurrence of a recurring series every occurrence still awaiting confirmation is
+        rejected with it, as `confirm` accepts them. Returns the booking asked for."""
         now = self._clock.now()
+
+        def reject(booking: Booking) -> Booking:
+            return rules.decline(booking, reason=reason, now=now)
+
+        return self._settle(uid, actor_id, reject, Trigger.BOOKING_REJECTED, now)
+
+    def confirm_series(self, recurring_booking_uid: str, *, actor_id: int) -> list[Booking]:
+        """`confirm` by the series uid: accepts every occurrence still awaiting confirmation.
+        Returns all the series' occurrences in start order (as the series' GET answers).
+        Raises `NotFound` for an unknown series or one `actor_id` does not host,
+        `InvalidState` when no occurrence awaits confirmation any more."""
+        now = self._clock.now()
+
+        def accept(booking: Booking) -> Booking:
+            return rules.confirm(booking, now=now)
+
+        return self._settle_series(recurring_booking_uid, actor_id, accept, "confirm", now)
+
+    def decline_series(
+        self, recurring_booking_uid: str, *, actor_id: int, reason: str | None = None
+    ) -> list[Booking]:
+        """`decline` by the series uid; see `confirm_series`."""
+        now = self._clock.now()
+
+        def reject(booking: Booking) -> Booking:
+            return rules.decline(booking, reason=reason, now=now)
+
+        return self._settle_series(recurring_booking_uid, actor_id, reject, "decline", now)
+
+    def _settle(
+        self,
+        uid: str,
+        actor_id: int,
+        change: Callable[[Booking], Booking],
+        trigger: Trigger,
+        now: datetime,
+    ) -> Booking:
+        """Apply `change` (confirm or decline) to booking `uid` and, when it belongs to a
+        recurring series, to the series' other occurrences awaiting confirmation; one
+        transaction, one `trigger` event per occurrence. The booking asked for must itself be
+        pending (`InvalidState` otherwise); cancelled, rejected, accepted and ended
+        occurrences are left as they are."""
         with self._uow_factory(write=True) as uow:
-            booking = host_booking(uow, uid, actor_id)
-            declined = uow.bookings.update(rules.decline(booking, reason=reason, now=now))
-            emit(uow, Trigger.BOOKING_REJECTED, views_of(uow, [declined])[0], now)
+            booking = must_get(uow, uid)  # not locked yet: a series is locked in start order
+            if actor_id not in booking.host_ids:
+                raise NotFound(f"Booking with uid={uid} was not found in the database")
+            series_uid = booking.recurring_booking_uid
+            if series_uid is None:
+                targets = [host_booking(uow, uid, actor_id)]
+            else:
+                series = uow.bookings.list_series(series_uid, for_update=True)
+                targets = [b for b in series if b.uid == uid or _awaits_confirmation(b, now)]
+            changed = self._change_each(uow, targets, change, trigger, now)
             uow.commit()
             self._committed()
-        return declined
+        return next(b for b in changed if b.uid == uid)
+
+    def _settle_series(
+        self,
+        recurring_booking_uid: str,
+        actor_id: int,
+        change: Callable[[Booking], Booking],
+        verb: str,
+        now: datetime,
+    ) -> list[Booking]:
+        trigger = Trigger.BOOKING_CREATED if verb == "confirm" else Trigger.BOOKING_REJECTED
+        with self._uow_factory(write=True) as uow:
+            series = uow.bookings.list_series(recurring_booking_uid, for_update=True)
+            if not series or actor_id not in series[0].host_ids:
+                raise NotFound(
+                    f"Booking with uid={recurring_booking_uid} was not found in the database"
+                )
+            waiting = [b for b in series if _awaits_confirmation(b, now)]
+            if not waiting:
+                raise InvalidState(
+                    f"Can't {verb} recurring booking with uid={recurring_booking_uid} because "
+                    "none of its occurrences awaits confirmation."
+                )
+            self._change_each(uow, waiting, change, trigger, now)
+            series = uow.bookings.list_series(recurring_booking_uid)
+            uow.commit()
+            self._committed()
+        return series
+
+    def _change_each(
+        self,
+        uow: UnitOfWork,
+        bookings: Sequence[Booking],
+        change: Callable[[Booking], Booking],
+        trigger: Trigger,
+        now: datetime,
+    ) -> list[Booking]:
+        changed = [uow.bookings.update(change(booking)) for booking in bookings]
+        for view in views_of(uow, changed):
+            emit(uow, trigger, view, now)
+        return changed
 
     def mark_absent(
         self,
@@ -237,3 +337,47 @@ class BookingChanges:
             uow.commit()
             self._committed()
         return updated
+
+    def series_summaries(self, bookings: Sequence[Booking]) -> list[SeriesSummary]:
+        """A summary of each recurring series `bookings` (a page of a host's list) belong to,
+        in order of first appearance, counting every occurrence of the series, listed or not
+        (the legacy list's `recurringInfo`). A read, kept beside the series writes."""
+        wanted = list(dict.fromkeys(b.recurring_booking_uid for b in bookings))
+        uids = [uid for uid in wanted if uid is not None]
+        if not uids:
+            return []
+        with self._uow_factory() as uow:
+            starts = uow.bookings.list_series_starts(uids)
+        return summarise_series(uids, starts)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    """One recurring series: how many occurrences it has, the first one's start, and the
+    starts of its occurrences by status (in start order)."""
+
+    recurring_booking_uid: str
+    count: int
+    first_start: datetime | None
+    starts: dict[BookingStatus, list[datetime]]
+
+
+def summarise_series(uids: Sequence[str], starts: Sequence[SeriesStart]) -> list[SeriesSummary]:
+    """The summaries of series `uids` (in that order) from their occurrences' `starts`."""
+    found: dict[str, list[SeriesStart]] = {uid: [] for uid in uids}
+    for occurrence in starts:
+        found.setdefault(occurrence.recurring_booking_uid, []).append(occurrence)
+    summaries = []
+    for uid in uids:
+        occurrences = sorted(found[uid], key=lambda o: o.start)
+        by_status: dict[BookingStatus, list[datetime]] = {status: [] for status in BookingStatus}
+        for occurrence in occurrences:
+            by_status[occurrence.status].append(occurrence.start)
+        first = occurrences[0].start if occurrences else None
+        summaries.append(SeriesSummary(uid, len(occurrences), first, by_status))
+    return summaries
+
+
+def _awaits_confirmation(booking: Booking, now: datetime) -> bool:
+    """Pending and not ended: what Cal.com lists as `unconfirmed`."""
+    return rules.in_list_status(booking, ListStatus.UNCONFIRMED, now)

@@ -8,7 +8,10 @@ organizer (the booking's owner, the payload's `organizer`) and every user is a h
 every member's schedule, bookings, holds and calendars (`availability.gather_group`, the same
 gathering as the group's slot list, in COLLECTIVE mode), inserts the booking (which claims the
 time for every host: the claim table refuses it if any member's time is taken) and records
-one outbox event. Must not import storage, integrations or entry points.
+one outbox event. Moving such a booking (`BookingService.reschedule`) re-checks the new time
+for every member the same way (`_prefetch_moved`, `_recheck_members`); the new booking keeps
+every host, so its insert claims the time of each. Must not import storage, integrations or
+entry points.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from calendula.services.booking_support import (
     NewBooking,
     created_trigger,
     emit,
+    event_type_of,
     guest_attendee,
     stored_location,
     validate_attendee,
@@ -48,6 +52,19 @@ from calendula.services.ports import BusyTimeSource, Clock, UnitOfWork, UnitOfWo
 from calendula.services.slot_cache import CalendarChanges
 
 log = logging.getLogger(__name__)
+
+
+def is_group_booking(booking: Booking) -> bool:
+    """Whether `booking` is a dynamic group's: no event type, two or more hosts."""
+    return booking.event_type_id is None and len(booking.host_ids) > 1
+
+
+def moved_event_type(booking: Booking, length_minutes: int | None) -> EventType:
+    """The event type a dynamic group booking is moved with: `length_minutes`, by default
+    the booking's own length."""
+    return dynamic_event_type(
+        booking.owner_id, group_length(length_minutes or booking.duration_minutes)
+    )
 
 
 def group_title(users: Sequence[User], attendee_name: str, length_minutes: int) -> str:
@@ -74,6 +91,53 @@ class GroupBooking:
     ) -> Interval:
         """The interval asked for, checked (`BookingService._wanted`)."""
         raise NotImplementedError
+
+    def _prefetch(
+        self,
+        load: Callable[[UnitOfWork], EventType],
+        start: datetime,
+        length: int | None,
+        now: datetime,
+        series_of: NewBooking | None = None,
+    ) -> BusyTimeSource:
+        """The owner's calendar busy times, read beforehand (`BookingService._prefetch`)."""
+        raise NotImplementedError
+
+    def _prefetch_moved(
+        self, uid: str, start: datetime, length: int | None, now: datetime
+    ) -> BusyTimeSource:
+        """Calendar busy times for moving booking `uid` to `start`, read before the write
+        transaction: every member's for a dynamic group booking, else the owner's. Bad input
+        is left for the write transaction to report."""
+        with self._uow_factory() as uow:
+            old = uow.bookings.get_by_uid(uid)
+        if old is None:
+            return self._busy_source
+        if not is_group_booking(old):
+            return self._prefetch(lambda uow: event_type_of(uow, old), start, length, now)
+        try:
+            event_type = moved_event_type(old, length)
+            wanted = self._wanted(event_type, start, event_type.length_minutes, now)
+        except CalendulaError:
+            return self._busy_source
+        span = recheck_span(event_type, wanted)
+        return PrefetchedBusy(self._busy_source, old.host_ids, span)
+
+    def _recheck_members(
+        self,
+        uow: UnitOfWork,
+        booking: Booking,
+        event_type: EventType,
+        wanted: Interval,
+        now: datetime,
+        busy: BusyTimeSource,
+    ) -> None:
+        """Re-check exactly `wanted` for every member of a dynamic group booking being moved
+        (its own claims already released): `SlotUnavailable` unless all are free."""
+        hosts = (uow.users.get(host_id) for host_id in booking.host_ids)
+        users = [user for user in hosts if user is not None]
+        if users:
+            self._recheck_group(uow, users, event_type, wanted, now, busy)
 
     def _create_group(self, request: NewBooking) -> list[BookingView]:
         """Book `request.usernames` together. Raises `SlotUnavailable` when any member is not

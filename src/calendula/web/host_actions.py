@@ -7,7 +7,8 @@ host token on the attendee's pages. A missing or wrong token, or an unknown uid,
 404, so the pages reveal nothing about bookings. A post also needs the page's form token and
 this origin (`guard.check_form`), checked first: a forged post is refused (403) before any
 booking is read. Confirming or declining acts as the booking's owner
-(`BookingService.confirm` / `decline`), so the API's rules, webhooks and emails follow. A
+(`BookingService.confirm` / `decline`), so the API's rules, webhooks and emails follow (on
+an occurrence of a pending recurring series, every occurrence awaiting confirmation). A
 booking that is no longer pending (confirmed, declined, cancelled, moved) is explained, never
 an error. The routes are installed before `pages`, whose `/{username}/{slug}` would take them.
 """

@@ -31,6 +31,7 @@ from calendula.api.schemas.outputs import (
     ReferencesResponse,
     SeriesResponse,
 )
+from calendula.domain.bookings import Booking
 from calendula.domain.errors import NotFound
 from calendula.services.booking import BookingListing
 
@@ -120,10 +121,11 @@ def list_bookings(
 def _list_legacy(services: Services, user_id: int | None, query: dict[str, str]) -> JsonResponse:
     params = schema.parse(schema.LegacyListIn, query, "query")
     listing = services.bookings.search(_id(user_id), params.to_filter())
+    summaries = services.bookings.series_summaries([v.booking for v in listing.views])
     following = params.cursor + params.limit
     data = {
         "bookings": [schema.legacy_booking_output(v) for v in listing.views],
-        "recurringInfo": [],
+        "recurringInfo": [schema.legacy_recurring_info(s) for s in summaries],
         "nextCursor": following if following < listing.total else None,
     }
     return success(data)
@@ -206,15 +208,23 @@ def cancel_booking(
     return success(schema.booking_output(view, viewer_id=actor))
 
 
-@router.post("/bookings/{uid}/confirm", response_model=BookingResponse)
+@router.post("/bookings/{uid}/confirm", response_model=BookingResponse | SeriesResponse)
 def confirm_booking(
     uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
 ) -> JsonResponse:
-    booking = services.bookings.confirm(uid, actor_id=_id(user.id))
-    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+    """Confirm a pending booking; on an occurrence of a recurring series every occurrence
+    still awaiting confirmation is confirmed with it (the answer is the booking asked for),
+    and a series' uid confirms them and answers the whole series (as its GET does)."""
+    actor = _id(user.id)
+    try:
+        booking = services.bookings.confirm(uid, actor_id=actor)
+    except NotFound:
+        confirmed = services.bookings.confirm_series(uid, actor_id=actor)
+        return _series(services, confirmed[0], actor)
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=actor))
 
 
-@router.post("/bookings/{uid}/decline", response_model=BookingResponse)
+@router.post("/bookings/{uid}/decline", response_model=BookingResponse | SeriesResponse)
 def decline_booking(
     uid: Uid,
     version: BookingsVersion,
@@ -222,9 +232,19 @@ def decline_booking(
     user: CurrentUser,
     body: schema.DeclineIn | None = None,
 ) -> JsonResponse:
-    reason = body.reason if body else None
-    booking = services.bookings.decline(uid, actor_id=_id(user.id), reason=reason)
-    return success(schema.booking_output(services.bookings.view(booking), viewer_id=user.id))
+    """Decline a pending booking, or a whole pending series, as `confirm` confirms them."""
+    reason, actor = (body.reason if body else None), _id(user.id)
+    try:
+        booking = services.bookings.decline(uid, actor_id=actor, reason=reason)
+    except NotFound:
+        declined = services.bookings.decline_series(uid, actor_id=actor, reason=reason)
+        return _series(services, declined[0], actor)
+    return success(schema.booking_output(services.bookings.view(booking), viewer_id=actor))
+
+
+def _series(services: Services, occurrence: Booking, viewer_id: int) -> JsonResponse:
+    views = services.bookings.series_views(occurrence)
+    return success(series.series_output(views, viewer_id=viewer_id))
 
 
 @router.post("/bookings/{uid}/mark-absent", response_model=BookingResponse)

@@ -30,6 +30,7 @@ from calendula.domain.bookings import (
 )
 from calendula.domain.errors import InvalidInput
 from calendula.services.booking import BookingView, NewBooking, NewGuest
+from calendula.services.booking_changes import SeriesSummary
 from calendula.services.ports import BookingFilter, SortKey
 
 Language = Literal[
@@ -661,6 +662,31 @@ class LegacyListIn(BaseModel):
             take=self.limit,
             skip=self.cursor,
         )
+
+
+LEGACY_SERIES_STATUSES = (
+    BookingStatus.ACCEPTED,
+    BookingStatus.CANCELLED,
+    BookingStatus.REJECTED,
+    BookingStatus.PENDING,
+)
+"""The statuses Cal.com's `recurringInfo[].bookings` always lists, in its order."""
+
+
+def legacy_recurring_info(summary: SeriesSummary) -> dict[str, Any]:
+    """One entry of the legacy list's `recurringInfo`, as Cal.com's (2024-04-15) bookings
+    handler builds it: the series uid, its number of occurrences, the first one's start and
+    the starts of its occurrences by upper-case status."""
+    first = summary.first_start
+    return {
+        "recurringEventId": summary.recurring_booking_uid,
+        "count": summary.count,
+        "firstDate": iso_instant(first) if first is not None else None,
+        "bookings": {
+            status.value.upper(): [iso_instant(start) for start in summary.starts[status]]
+            for status in LEGACY_SERIES_STATUSES
+        },
+    }
 
 
 def legacy_booking_output(view: BookingView) -> dict[str, Any]:

@@ -318,9 +318,20 @@ class LegacyBookingOutput(_Out):
     i_cal_uid: str = Field(alias="iCalUID")
 
 
+class LegacyRecurringInfoOutput(_Out):
+    """One recurring series among the listed bookings (Cal.com's 2024-04-15 shape): every
+    occurrence counted, listed or not; `bookings` maps ACCEPTED, CANCELLED, REJECTED and
+    PENDING to their occurrences' starts."""
+
+    recurring_event_id: str
+    count: int
+    first_date: Instant | None
+    bookings: dict[str, list[Instant]]
+
+
 class LegacyBookingsOutput(_Out):
     bookings: list[LegacyBookingOutput]
-    recurring_info: list[Any]
+    recurring_info: list[LegacyRecurringInfoOutput]
     next_cursor: int | None
 
 
