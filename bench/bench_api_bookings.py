@@ -18,6 +18,13 @@ Also reported: the server's CPU time per booking (all its processes, from /proc)
 statements one booking runs in process before the server starts (`BookingService.book`, what
 the route calls: the booking and the view it renders), counted with an engine listener.
 Targets (issue): PostgreSQL >= 300 bookings/s at 16 clients with p99 <= 50 ms.
+
+Runs: `sqlite`, `postgresql` (1 server process) and `postgresql_2_workers` use the production
+defaults, where the server also runs the outbox (webhooks, the two confirmation emails with
+their invites) in its own threads. `postgresql_separate_worker` is the scale-out layout:
+`CALENDULA_OUTBOX_INLINE=false` on the server and one `calendula worker` process beside it on
+the same machine; it reports the worker's CPU too and the outbox work still waiting when the
+load stops (events not fanned out, jobs not finished), so a worker that fell behind shows.
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
@@ -36,6 +47,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from _server import (
+    CALENDULA,
     postgres_database,
     rss_mb,
     server,
@@ -145,7 +157,44 @@ def check_database(database_url: str) -> dict[str, int]:
 # -- runs --------------------------------------------------------------------------------------
 
 
-def run(database_url: str, workers: int = 1) -> dict[str, Any]:
+@contextmanager
+def outbox_worker(database_url: str) -> Iterator[int]:
+    """One `calendula worker` process (production settings); yields its pid."""
+    env = {
+        **os.environ,
+        "CALENDULA_DATABASE_URL": database_url,
+        "CALENDULA_ENVIRONMENT": "production",
+        "CALENDULA_SECRET_KEY": "w" * 48,
+        "CALENDULA_LOG_LEVEL": "warning",
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        process = subprocess.Popen([str(CALENDULA), "worker"], env=env, cwd=folder)
+        try:
+            yield process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def outbox_backlog(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            events = connection.scalar(
+                text("SELECT count(*) FROM outbox_events WHERE fanned_out_at IS NULL")
+            )
+            jobs = connection.scalar(
+                text(
+                    "SELECT count(*) FROM outbox_jobs WHERE status IN ('pending', 'running') "
+                    "AND due_at <= CURRENT_TIMESTAMP"
+                )
+            )
+    finally:
+        engine.dispose()
+    return {"events_not_fanned_out": events or 0, "jobs_waiting": jobs or 0}
+
+
+def run(database_url: str, workers: int = 1, *, separate_worker: bool = False) -> dict[str, Any]:
     first_slot = datetime.combine(datetime.now(UTC).date() + timedelta(days=2), clock_time(), UTC)
     seeded = seed(database_url, first_slot)
     script = BOOKING_REQUEST % {
@@ -154,24 +203,39 @@ def run(database_url: str, workers: int = 1) -> dict[str, Any]:
         "event_type_id": seeded["event_type_id"],
         "version": VERSION,
     }
-    with server(database_url, workers=workers) as (base, pid):
+    env = {"CALENDULA_OUTBOX_INLINE": "false"} if separate_worker else None
+    extra: dict[str, Any] = {}
+    side = outbox_worker(database_url) if separate_worker else _nothing()
+    with server(database_url, workers=workers, env=env) as (base, pid), side as worker_pid:
         cpu = tree_cpu_seconds(pid)
+        worker_cpu = tree_cpu_seconds(worker_pid) if worker_pid else 0.0
         load = wrk(base + "/v2/bookings", CLIENTS, SECONDS, script, headers=())
         cpu = tree_cpu_seconds(pid) - cpu
+        if worker_pid:
+            worker_cpu = tree_cpu_seconds(worker_pid) - worker_cpu
+            extra = {"outbox_backlog_at_end": outbox_backlog(database_url)}
         memory = rss_mb(pid) if workers == 1 else tree_rss_mb(pid)
     checked = check_database(database_url)
     ok = load["requests"] - load["non2xx"]
+    if separate_worker:
+        extra["worker_cpu_ms_per_booking"] = round(worker_cpu / max(ok, 1) * 1000, 2)
     return {
         "workers": workers,
         "clients": CLIENTS,
         "bookings_per_s": round(ok / load["seconds"], 1),
         "wrk": load,
         "server_cpu_ms_per_booking": round(cpu / max(ok, 1) * 1000, 2),
+        **extra,
         "statements_per_booking": seeded["statements_per_booking"],
         "server_rss_mb_after": memory,
         **checked,
         "stored_matches_answers": 0 <= checked["bookings_stored"] - 1 - ok <= CLIENTS,
     }
+
+
+@contextmanager
+def _nothing() -> Iterator[int]:
+    yield 0
 
 
 def targets(result: dict[str, Any]) -> dict[str, bool]:
@@ -187,7 +251,12 @@ def main() -> None:
     """Runs all of sqlite, postgresql, postgresql_2_workers, or those named as arguments."""
     if shutil.which("wrk") is None:
         sys.exit("bench_api_bookings.py needs wrk: apt-get install -y wrk (Debian/Ubuntu)")
-    wanted = set(sys.argv[1:]) or {"sqlite", "postgresql", "postgresql_2_workers"}
+    wanted = set(sys.argv[1:]) or {
+        "sqlite",
+        "postgresql",
+        "postgresql_2_workers",
+        "postgresql_separate_worker",
+    }
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "server": "calendula serve: production, rate limit off, loopback",
@@ -200,6 +269,9 @@ def main() -> None:
         if postgres and key in wanted:
             with postgres_database(postgres) as url:
                 results[key] = run(url, workers)
+    if postgres and "postgresql_separate_worker" in wanted:
+        with postgres_database(postgres) as url:
+            results["postgresql_separate_worker"] = run(url, separate_worker=True)
     for result in results.values():
         if "wrk" in result:
             result["targets_met"] = targets(result)

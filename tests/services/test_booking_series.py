@@ -31,6 +31,9 @@ class RecordingBusy:
         self.asked.append(window)
         return {h: [i for i in self.busy if i.overlaps(window)] for h in host_ids}
 
+    def reads_remote(self, host_ids: Sequence[int]) -> bool:
+        return True  # stands for a calendar server: the booking path reads it beforehand
+
 
 @pytest.fixture
 def weekly(container, host) -> EventType:

@@ -81,6 +81,9 @@ class NoCalendars:
     def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
         return {}
 
+    def reads_remote(self, host_ids: Sequence[int]) -> bool:
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class SlotQuery:
@@ -250,6 +253,9 @@ class PrefetchedBusy:
             host_id: [i for i in self._answer.get(host_id, []) if i.overlaps(window)]
             for host_id in host_ids
         }
+
+    def reads_remote(self, host_ids: Sequence[int]) -> bool:
+        return not set(host_ids) <= self._hosts and self._source.reads_remote(host_ids)
 
 
 def gather_snapshot(

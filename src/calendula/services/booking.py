@@ -86,7 +86,7 @@ from calendula.services.booking_support import (
     validate_guests,
     views_of,
 )
-from calendula.services.group_booking import GroupBooking
+from calendula.services.group_booking import GroupBooking, is_group_booking, moved_event_type
 from calendula.services.ports import (
     BookingFilter,
     BusyTimeSource,
@@ -112,6 +112,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+MAX_REMEMBERED_OWNERS = 10_000
+"""Event-type owners remembered by `BookingService._owner_of` (cleared when full)."""
+
 
 class BookingService(GroupBooking, BookingChanges):
     """Create (single bookings, recurring series and, from `GroupBooking`, dynamic groups),
@@ -133,6 +136,7 @@ class BookingService(GroupBooking, BookingChanges):
         self._new_uid = uid_factory
         self._changes = changes or CalendarChanges()
         self._on_commit = on_commit
+        self._owners: dict[int, int] = {}
 
     def _committed(self) -> None:
         """After every committed write: caches drop what they hold, the outbox is woken."""
@@ -179,7 +183,7 @@ class BookingService(GroupBooking, BookingChanges):
         try:
             if request.usernames:
                 return self._create_group(request)
-            return self._create_once(request, series=series)
+            return self._create_clearing(request, series=series)
         except Conflict as error:
             earlier = self._earlier(request.idempotency_key)
             if earlier is not None:
@@ -189,6 +193,33 @@ class BookingService(GroupBooking, BookingChanges):
                 # A seated slot may have been opened by a racing first booker: join it.
                 return self._retry_seated(request, error, series=series)
             raise
+
+    def _create_clearing(self, request: NewBooking, *, series: bool) -> list[BookingView]:
+        """`_create_once`, which does not delete expired holds first (one statement fewer on
+        the hot path): when a refusal may have come from an expired hold's claim, those are
+        deleted and the booking is tried once more."""
+        try:
+            return self._create_once(request, series=series)
+        except SlotUnavailable:
+            if not self._clear_expired_holds(request):
+                raise
+        return self._create_once(request, series=series)
+
+    def _clear_expired_holds(self, request: NewBooking) -> bool:
+        """Delete the event type owner's expired holds from a day before the time asked for
+        on (a series reaches far ahead); whether any was."""
+        if request.start.tzinfo is None or request.start - self._clock.now() > MAX_AHEAD:
+            return False
+        query = SlotQuery(request.event_type_id, request.username, request.event_slug)
+        try:
+            with self._uow_factory(write=True) as uow:
+                owner_id = load_event_type(uow, query).owner_id
+                reach = Interval.utc(request.start - timedelta(days=1), request.start + MAX_AHEAD)
+                purged = uow.holds.purge_expired([owner_id], reach, self._clock.now())
+                uow.commit()
+        except CalendulaError:
+            return False
+        return purged > 0
 
     def _earlier_seat(self, request: NewBooking) -> Booking | None:
         """For a request with an idempotency key on a seated event type: the booking at that
@@ -220,7 +251,7 @@ class BookingService(GroupBooking, BookingChanges):
             seated = load_event_type(uow, query).seats is not None
         if not seated:
             raise error
-        return self._create_once(request, series=series)
+        return self._create_clearing(request, series=series)
 
     def _earlier(self, key: str | None) -> Booking | None:
         if not key:
@@ -235,12 +266,18 @@ class BookingService(GroupBooking, BookingChanges):
         length: int | None,
         now: datetime,
         series_of: NewBooking | None = None,
+        *,
+        owner_id: int | None = None,
     ) -> BusyTimeSource:
         """The owner's calendar busy times around the interval asked for, read before the
         write transaction opens: calendar servers are never waited for while the write lock
         (SQLite) or row locks are held. The re-check inside still reads the database claims;
         bad input is left for the write transaction to report. `series_of`: the request books
-        a series when the event type recurs; then the span covers every occurrence."""
+        a series when the event type recurs; then the span covers every occurrence.
+        `owner_id`: the event type's owner when known beforehand; an owner with no calendar
+        to wait on needs no read before (nor the transaction that would load the event type)."""
+        if owner_id is not None and not self._busy_source.reads_remote([owner_id]):
+            return self._busy_source
         try:
             with self._uow_factory() as uow:
                 event_type = load(uow)
@@ -252,6 +289,19 @@ class BookingService(GroupBooking, BookingChanges):
             return self._busy_source
         return PrefetchedBusy(self._busy_source, [event_type.owner_id], span)
 
+    def _owner_of(self, event_type_id: int | None) -> int | None:
+        """The owner of event type `event_type_id` as seen by an earlier booking in this
+        process (an event type's owner never changes; a wrong guess only makes the re-check
+        ask the calendars itself, see `PrefetchedBusy`)."""
+        return self._owners.get(event_type_id) if event_type_id is not None else None
+
+    def _remember_owner(self, event_type: EventType) -> None:
+        if event_type.id is None:
+            return
+        if len(self._owners) >= MAX_REMEMBERED_OWNERS:
+            self._owners.clear()
+        self._owners[event_type.id] = event_type.owner_id
+
     def _create_once(self, request: NewBooking, *, series: bool) -> list[BookingView]:
         now = self._clock.now()
         query = SlotQuery(request.event_type_id, request.username, request.event_slug)
@@ -261,9 +311,11 @@ class BookingService(GroupBooking, BookingChanges):
             request.length_minutes,
             now,
             series_of=request if series else None,
+            owner_id=self._owner_of(request.event_type_id),
         )
         with self._uow_factory(write=True) as uow:
             event_type = load_event_type(uow, query)
+            self._remember_owner(event_type)
             wanted = self._wanted(event_type, request.start, request.length_minutes, now)
             attendee = validate_attendee(request.attendee)
             guests = validate_guests(event_type, request.guests, attendee)
@@ -279,7 +331,14 @@ class BookingService(GroupBooking, BookingChanges):
                 views = self._add_series(uow, made, wanted)
             else:
                 slot = self._claimable(
-                    uow, event_type, wanted, now, request.hold_uid, owner=owner, busy=busy
+                    uow,
+                    event_type,
+                    wanted,
+                    now,
+                    request.hold_uid,
+                    owner=owner,
+                    busy=busy,
+                    clear_expired=False,  # after a refusal only: `_create_clearing`
                 )
                 if slot.booking_uid is not None:
                     booking, joined = self._join_seat(
@@ -290,7 +349,8 @@ class BookingService(GroupBooking, BookingChanges):
                         uow.bookings.add(
                             self._new_booking(
                                 owner, event_type, wanted, attendee, now, request, guests, responses
-                            )
+                            ),
+                            last_write=True,
                         ),
                         True,
                     )
@@ -320,7 +380,14 @@ class BookingService(GroupBooking, BookingChanges):
             hold = request.hold_uid if index == 0 else None
             try:
                 self._claimable(
-                    uow, event_type, wanted, made.now, hold, owner=made.owner, busy=made.busy
+                    uow,
+                    event_type,
+                    wanted,
+                    made.now,
+                    hold,
+                    owner=made.owner,
+                    busy=made.busy,
+                    clear_expired=False,  # after a refusal only: `_create_clearing`
                 )
                 booking = self._new_booking(
                     made.owner, event_type, wanted, made.attendee, made.now, request,
@@ -332,7 +399,8 @@ class BookingService(GroupBooking, BookingChanges):
                         status=BookingStatus.PENDING if pending else BookingStatus.ACCEPTED,
                         recurring_booking_uid=series_uid,
                         idempotency_key=booking.idempotency_key if index == 0 else None,
-                    )
+                    ),
+                    last_write=True,  # a refusal abandons the whole series
                 )
             except SlotUnavailable as error:
                 raise SlotUnavailable(
@@ -368,11 +436,17 @@ class BookingService(GroupBooking, BookingChanges):
         *,
         owner: User | None = None,
         busy: BusyTimeSource | None = None,
+        clear_expired: bool = True,
     ) -> Slot:
         """Re-check exactly `wanted` inside the write transaction; consume the caller's hold.
-        `busy`: calendar busy times read before the transaction (`_prefetch`)."""
+        `busy`: calendar busy times read before the transaction (`_prefetch`).
+        `clear_expired`: delete expired holds around `wanted` first, so that their claims do
+        not refuse the new one (the create path instead does that only after a refusal, see
+        `_create_clearing`)."""
         host_ids = [event_type.owner_id]
-        uow.holds.purge_expired(host_ids, wanted.widen(timedelta(days=1), timedelta(days=1)), now)
+        if clear_expired:
+            window = wanted.widen(timedelta(days=1), timedelta(days=1))
+            uow.holds.purge_expired(host_ids, window, now)
         if hold_uid:
             hold = uow.holds.get(hold_uid)
             if hold is not None and hold.event_type_id == event_type.id:
@@ -478,25 +552,25 @@ class BookingService(GroupBooking, BookingChanges):
         authenticated caller) is the owner and `by` is the owner's email. Unlike Cal.com, an
         email alone (`rescheduledBy`) proves nothing: anyone could type the owner's."""
         now = self._clock.now()
-
-        def load(uow: UnitOfWork) -> EventType:
-            return event_type_of(uow, must_get(uow, uid))
-
-        busy = self._prefetch(load, start, length_minutes, now)
+        busy = self._prefetch_moved(uid, start, length_minutes, now)
         with self._uow_factory(write=True) as uow:
             old = must_get(uow, uid, for_update=True)
             rules.ensure_reschedulable(old)
-            event_type = event_type_of(uow, old)
+            group = is_group_booking(old)  # a dynamic group's: every host must be free
+            event_type = moved_event_type(old, length_minutes) if group else event_type_of(uow, old)
             wanted = self._wanted(event_type, start, length_minutes or old.duration_minutes, now)
             new_uid_ = self._new_uid()
             uow.bookings.update(
                 rules.mark_rescheduled(old, new_uid=new_uid_, by=by, reason=reason, now=now)
             )
-            slot = self._claimable(
-                uow, event_type, wanted, now, None, exclude_uid=old.uid, busy=busy
-            )
-            if slot.booking_uid is not None:
-                raise SlotUnavailable("That time is taken by another seated booking.")
+            if group:
+                self._recheck_members(uow, old, event_type, wanted, now, busy)
+            else:
+                slot = self._claimable(
+                    uow, event_type, wanted, now, None, exclude_uid=old.uid, busy=busy
+                )
+                if slot.booking_uid is not None:
+                    raise SlotUnavailable("That time is taken by another seated booking.")
             by_owner = is_owner(uow, old, actor_id, by)
             new = self._moved(old, event_type, wanted, new_uid_, now, by, reason, by_owner)
             new = uow.bookings.add(new)

@@ -216,12 +216,36 @@ def emit(
         view.booking, view.hosts[0], view.event_type, previous, recurring_count, view.hosts[1:]
     )
     trigger = topic if isinstance(topic, Trigger) else Trigger.BOOKING_CREATED
-    emit_event(uow, str(topic), view.booking, now, booking_payload(trigger, facts))
+    emit_event(
+        uow, str(topic), view.booking, now, booking_payload(trigger, facts), mail=mail_facts(view)
+    )
+
+
+def mail_facts(view: BookingView) -> dict[str, Any] | None:
+    """What the email fan-out needs beyond the payload, known to this transaction: the owner's
+    brand colour, the guests, and the booking's place in its reschedule chain (0 for a booking
+    that moved from none; a moved one's place is left for the fan-out to count). None when the
+    owner is not among the hosts read."""
+    owner = next((h for h in view.hosts if h.id == view.booking.owner_id), None)
+    if owner is None or view.booking.rescheduled_from_uid:
+        return None
+    return {"brandColor": owner.brand_color, "guests": list(view.booking.guests), "chain": 0}
 
 
 def emit_event(
-    uow: UnitOfWork, topic: str, booking: Booking, now: datetime, payload: dict[str, Any]
+    uow: UnitOfWork,
+    topic: str,
+    booking: Booking,
+    now: datetime,
+    payload: dict[str, Any],
+    *,
+    mail: dict[str, Any] | None = None,
 ) -> None:
+    """Record one outbox event: `{"payload": ...}`, plus `"mail"` (see `mail_facts`) when
+    given, which spares the email fan-out reading the booking and its owner again."""
+    data: dict[str, Any] = {"payload": payload}
+    if mail is not None:
+        data["mail"] = mail
     uow.outbox.add_event(
         OutboxEvent(
             topic=topic,
@@ -229,7 +253,7 @@ def emit_event(
             owner_id=booking.owner_id,
             booking_uid=booking.uid,
             event_type_id=booking.event_type_id,
-            data={"payload": payload},
+            data=data,
         )
     )
 

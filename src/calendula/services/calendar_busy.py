@@ -124,6 +124,9 @@ class ConnectedCalendars:
     def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
         return self._busy(host_ids, window, cached=True)
 
+    def reads_remote(self, host_ids: Sequence[int]) -> bool:
+        return bool(self.sources(host_ids))
+
     def live(self) -> LiveCalendars:
         """This source without the busy cache (the booking path's re-check)."""
         return LiveCalendars(self)
@@ -340,6 +343,9 @@ class LiveCalendars:
 
     def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
         return self._source._busy(host_ids, window, cached=False)
+
+    def reads_remote(self, host_ids: Sequence[int]) -> bool:
+        return self._source.reads_remote(host_ids)
 
 
 def _whole_days(window: Interval) -> Interval:

@@ -63,9 +63,15 @@ class NotificationFanout:
         if not isinstance(payload, Mapping) or not event.booking_uid:
             return []
         uid = event.booking_uid
-        brand = self._brand(uow, event.owner_id)
+        mail = event.data.get("mail")
+        if isinstance(mail, Mapping) and isinstance(mail.get("chain"), int):
+            # Recorded by the booking's own transaction (services.booking_support.mail_facts).
+            brand, position = mail.get("brandColor"), mail["chain"]
+            guests: tuple[str, ...] = tuple(mail.get("guests") or ())
+        else:
+            brand = self._brand(uow, event.owner_id)
+            position, guests = _chain_position_and_guests(uow, uid)
         links = self.links(uid)
-        position, guests = _chain_position_and_guests(uow, uid)
         common = {
             "booking": dict(payload),
             "guests": list(guests),

@@ -94,6 +94,7 @@ class Dispatcher:
         concurrency: int = 16,
         lease: timedelta = timedelta(minutes=5),
         poll_interval: float = 0.05,
+        idle_poll_interval: float = 1.0,
         rng: random.Random | None = None,
         listener: Callable[[Callable[[], None], threading.Event], None] | None = None,
     ) -> None:
@@ -106,6 +107,7 @@ class Dispatcher:
         self._concurrency = concurrency
         self._lease = lease
         self._poll_interval = poll_interval
+        self._idle_poll_interval = max(poll_interval, idle_poll_interval)
         self._rng = rng or random.Random()
         self._wake = threading.Event()
         self._kind_wake = {kind: threading.Event() for kind in self._handlers}
@@ -247,9 +249,14 @@ class Dispatcher:
     #
     # Lanes: one thread fans events out, and each job kind has its own thread that claims, runs
     # and records jobs of that kind, so slow work of one kind (emails, calendars) never holds
-    # up another (webhooks). Each lane polls with a cheap read every `poll_interval` (commits
-    # in other processes cannot wake it) and runs at once when woken: a commit in this process
-    # wakes the fan-out lane (`wake`), which wakes the job lanes when it made jobs.
+    # up another (webhooks). A lane runs at once when woken: a commit in this process wakes the
+    # fan-out lane (`wake`), and so does, on PostgreSQL, a commit in another process (the
+    # listener); the fan-out lane wakes the job lanes when it made jobs. Between wake-ups a
+    # lane polls with a cheap read: the fan-out lane every `poll_interval` when nothing else
+    # can tell it of another process's commit (SQLite), else every `idle_poll_interval`, as do
+    # the job lanes (they only miss jobs coming due: retries, reminders, scheduled triggers,
+    # and the jobs of a dispatcher that died). Each poll is a transaction, so polling often
+    # costs an idle server CPU time and a busy one its share of the interpreter.
 
     def wake(self) -> None:
         """Fan out now (called after a commit that wrote events)."""
@@ -315,7 +322,8 @@ class Dispatcher:
                         continue  # more may be waiting
             except Exception:
                 log.exception("outbox fan-out failed; retrying")
-            self._wake.wait(self._poll_interval)
+            idle = self._poll_interval if self._listener is None else self._idle_poll_interval
+            self._wake.wait(idle)
 
     def _job_lane(self, kind: str) -> None:
         wake = self._kind_wake[kind]
@@ -329,7 +337,7 @@ class Dispatcher:
                         continue  # more may be due
             except Exception:
                 log.exception("outbox %s jobs failed; retrying", kind)
-            wake.wait(self._poll_interval)
+            wake.wait(self._idle_poll_interval)
 
 
 def new_message_id() -> str:

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from calendula.domain.accounts import ApiKey, User
-from calendula.domain.bookings import Attendee, Booking, ListStatus, SlotHold
+from calendula.domain.bookings import Attendee, Booking, BookingStatus, ListStatus, SlotHold
 from calendula.domain.calendars import (
     Connection,
     ConnectionKind,
@@ -148,6 +148,16 @@ class BookingPage:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesStart:
+    """One occurrence of a recurring series as the legacy list's `recurringInfo` counts it
+    (`BookingRepository.list_series_starts`)."""
+
+    recurring_booking_uid: str
+    status: BookingStatus
+    start: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class BusyRow:
     """One claim on a host's time overlapping a queried window, with what the slot engine needs
     of what made it (`BookingRepository.busy_for`).
@@ -168,7 +178,7 @@ class BusyRow:
 
 
 class BookingRepository(Protocol):
-    def add(self, booking: Booking) -> Booking:
+    def add(self, booking: Booking, *, last_write: bool = False) -> Booking:
         """Insert the booking with its attendees; returns it with `id` (and attendee ids) set.
 
         When `booking.blocks_time`, also claims `booking.blocked` for every host in
@@ -179,6 +189,11 @@ class BookingRepository(Protocol):
         it (its violation, and a deadlock between racing inserts, both become `SlotUnavailable`);
         on SQLite the unit of work holds the write lock and the claim is checked before insert.
         Raises `Conflict` (field `idempotencyKey`) when the idempotency key is taken.
+
+        By default a refusal leaves the unit of work usable (the insert runs in a savepoint).
+        `last_write=True` promises that the caller abandons the unit of work on a refusal
+        (the create path: it raises): then no savepoint is made, two round trips fewer, and on
+        PostgreSQL a refused insert leaves the transaction aborted until it is rolled back.
         """
         ...
 
@@ -227,6 +242,11 @@ class BookingRepository(Protocol):
     def list_series(self, recurring_booking_uid: str, *, for_update: bool = False) -> list[Booking]:
         """Every occurrence of a recurring series (whatever its status), ordered by start;
         `[]` for an unknown uid. `for_update` locks their rows until the transaction ends."""
+        ...
+
+    def list_series_starts(self, recurring_booking_uids: Sequence[str]) -> list[SeriesStart]:
+        """Status and start of every occurrence of the given series (whatever its status),
+        ordered by start; one query of plain columns, no booking loaded."""
         ...
 
     def list_for_event_type(
@@ -474,6 +494,12 @@ class BusyTimeSource(Protocol):
     def busy_times(self, host_ids: Sequence[int], window: Interval) -> dict[int, list[Interval]]:
         """External calendar busy intervals per host overlapping `window`.
         Raises `BusySourceUnavailable` when a host's calendars cannot be read."""
+        ...
+
+    def reads_remote(self, host_ids: Sequence[int]) -> bool:
+        """Whether `busy_times` for these hosts may wait on a calendar server. False: it
+        answers from memory or the database at once (no calendar connected), so the booking
+        path need not read busy times before its write transaction opens."""
         ...
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from calendula.domain.bookings import ACTIVE_STATUSES, Attendee, Booking, BookingStatus
 from calendula.domain.errors import NotFound
 from calendula.domain.intervals import Interval
-from calendula.services.ports import BookingFilter, BookingPage, BusyRow
+from calendula.services.ports import BookingFilter, BookingPage, BusyRow, SeriesStart
 from calendula.storage.booking_search import search_conditions, search_ordering
 from calendula.storage.busy import busy_rows
 from calendula.storage.claims import claim, claimed_owner_ids, sync_claims
@@ -39,12 +39,12 @@ class SqlBookingRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, booking: Booking) -> Booking:
+    def add(self, booking: Booking, *, last_write: bool = False) -> Booking:
         # Bulk INSERT statements, not a unit-of-work flush: the booking path's hottest write
         # (one statement per table, no ORM objects to track).
         values = _booking_values(booking)
         values["metadata"] = values.pop("metadata_")  # the column's name
-        with guarded(self._session, _BOOKING_UNIQUE):
+        with guarded(self._session, _BOOKING_UNIQUE, savepoint=not last_write):
             booking_id = self._session.execute(_insert_booking(), values).scalar_one()
             hosts = [
                 {"booking_id": booking_id, "user_id": h, "position": i}
@@ -131,6 +131,21 @@ class SqlBookingRepository:
             query = query.with_for_update(of=BookingRow)
         rows = self._session.scalars(query.order_by(BookingRow.start_at, BookingRow.id))
         return [_booking_from_row(row) for row in rows]
+
+    def list_series_starts(self, recurring_booking_uids: Sequence[str]) -> list[SeriesStart]:
+        if not recurring_booking_uids:
+            return []
+        row = BookingRow
+        query = (
+            select(row.recurring_booking_uid, row.status, row.start_at)
+            .where(row.recurring_booking_uid.in_(sorted(set(recurring_booking_uids))))
+            .order_by(row.start_at, row.id)
+        )
+        return [
+            SeriesStart(series, BookingStatus(status), start)
+            for series, status, start in self._session.execute(query)
+            if series is not None
+        ]
 
     def list_for_event_type(
         self, event_type_id: int, window: Interval, *, active_only: bool = True

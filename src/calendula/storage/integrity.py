@@ -1,6 +1,7 @@
 """Database errors turned into domain errors, in one place.
 
-Owns: `guarded`, the savepoint every repository write runs in. When the database refuses the
+Owns: `guarded`, the savepoint every repository write runs in (the booking create path, which
+abandons its transaction on a refusal, skips the savepoint). When the database refuses the
 write, the savepoint is rolled back (so the unit of work stays usable) and the error becomes:
 - `SlotUnavailable` for the claim table's exclusion constraint (SQLSTATE 23P01) and for a
   deadlock between racing claims (40P01 on a `time_blocks` statement; PostgreSQL reports it
@@ -26,14 +27,20 @@ SLOT_TAKEN_MESSAGE = "The requested time is no longer available."
 
 
 @contextmanager
-def guarded(session: Session, unique_fields: Mapping[str, str] | None = None) -> Iterator[None]:
+def guarded(
+    session: Session, unique_fields: Mapping[str, str] | None = None, *, savepoint: bool = True
+) -> Iterator[None]:
     """Run the block in a SAVEPOINT and translate refusals.
 
     `unique_fields` maps a constraint or index name to the field named by the `Conflict`
-    raised when it is violated (e.g. `{"uq_users_username": "username"}`).
+    raised when it is violated (e.g. `{"uq_users_username": "username"}`). `savepoint=False`
+    translates without a savepoint, for a caller that abandons the transaction on a refusal.
     """
     try:
-        with session.begin_nested():
+        if savepoint:
+            with session.begin_nested():
+                yield
+        else:
             yield
     except DBAPIError as err:
         translated = _translate(err, unique_fields or {})

@@ -1,11 +1,11 @@
 """Cross-process wake-ups for outbox dispatchers on PostgreSQL (LISTEN/NOTIFY).
 
-Owns: `CHANNEL`, `notify_statement` (what a transaction that writes outbox events runs: the
-notification is delivered at commit, and never for a rolled-back transaction) and
-`PostgresListener` (a dedicated autocommit connection that LISTENs and calls back on every
-notification, reconnecting after errors). Dispatchers in other processes then start work at
-once instead of at their next poll; polling stays as the safety net, so a lost notification
-only delays work. SQLite has no equivalent: its dispatchers poll.
+Owns: `CHANNEL`, notified by the `outbox_events` trigger of migration 0007 (a transaction that
+records events notifies at commit, never on rollback), and `PostgresListener` (a dedicated
+autocommit connection that LISTENs and calls back on every notification, reconnecting after
+errors). Dispatchers in other processes then start work at once instead of at their next poll;
+polling stays as the safety net, so a lost notification only delays work. SQLite has no
+equivalent: its dispatchers poll.
 """
 
 from __future__ import annotations
@@ -14,18 +14,12 @@ import logging
 import threading
 from collections.abc import Callable
 
-import psycopg
-from sqlalchemy import TextClause, text
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "calendula_outbox"
 RETRY_SECONDS = 2.0
-
-
-def notify_statement() -> TextClause:
-    return text(f"NOTIFY {CHANNEL}")
 
 
 class PostgresListener:
@@ -36,6 +30,8 @@ class PostgresListener:
         self._dsn = url.render_as_string(hide_password=False)
 
     def run(self, on_notify: Callable[[], None], stop: threading.Event) -> None:
+        import psycopg  # here: a server on SQLite never loads the driver (about 9 MB)
+
         while not stop.is_set():
             try:
                 with psycopg.connect(self._dsn, autocommit=True) as connection:

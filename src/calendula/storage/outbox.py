@@ -11,11 +11,13 @@ Never commits.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Insert, Select, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from calendula.domain.errors import NotFound
@@ -28,7 +30,6 @@ from calendula.domain.outbox import (
     OutboxEvent,
     Result,
 )
-from calendula.storage.notify import notify_statement
 from calendula.storage.tables import OutboxAttemptRow, OutboxEventRow, OutboxJobRow
 
 IN_LINE_LEASE = timedelta(minutes=5)
@@ -42,19 +43,18 @@ class SqlOutboxRepository:
     # -- events --------------------------------------------------------------------------------
 
     def add_event(self, event: OutboxEvent) -> OutboxEvent:
-        row = OutboxEventRow(
-            topic=event.topic,
-            owner_id=event.owner_id,
-            booking_uid=event.booking_uid,
-            event_type_id=event.event_type_id,
-            data=dict(event.data),
-            created_at=event.created_at,
-        )
-        self._session.add(row)
-        self._session.flush()
-        if self._session.get_bind().dialect.name == "postgresql":
-            self._session.execute(notify_statement())  # delivered at commit
-        return _event(row)
+        # One Core INSERT (the booking path records an event per booking). On PostgreSQL the
+        # table's trigger (migration 0007) notifies other processes' dispatchers at commit.
+        values = {
+            "topic": event.topic,
+            "owner_id": event.owner_id,
+            "booking_uid": event.booking_uid,
+            "event_type_id": event.event_type_id,
+            "data": dict(event.data),
+            "created_at": event.created_at,
+        }
+        event_id = self._session.execute(_insert_event(), values).scalar_one()
+        return dataclasses.replace(event, id=event_id)
 
     def pending_events(self, limit: int) -> list[OutboxEvent]:
         query = (
@@ -318,6 +318,13 @@ class SqlOutboxRepository:
         if self._session.get_bind().dialect.name == "postgresql":
             return query.with_for_update(skip_locked=True)
         return query
+
+
+@cache
+def _insert_event() -> Insert:
+    """The event INSERT of `add_event`, returning the new id (built once)."""
+    table = cast(Table, OutboxEventRow.__table__)
+    return insert(table).returning(table.c.id)
 
 
 def _event(row: OutboxEventRow) -> OutboxEvent:
