@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from calendula.domain.accounts import ApiKey, User
 from calendula.domain.errors import NotFound
 from calendula.storage.integrity import guarded
+from calendula.storage.rows import row_by_id
 from calendula.storage.tables import ApiKeyRow, UserRow
 
 _USER_UNIQUE = {"uq_users_username": "username", "uq_users_email_lower": "email"}
@@ -34,8 +36,8 @@ class SqlUserRepository:
         return _user_from_row(row)
 
     def get(self, user_id: int) -> User | None:
-        row = self._session.get(UserRow, user_id)
-        return None if row is None else _user_from_row(row)
+        row = row_by_id(self._session, UserRow, user_id)  # every booking reads its owner
+        return None if row is None else _user_from_row(cast(UserRow, row))
 
     def get_by_username(self, username: str) -> User | None:
         row = self._session.scalar(select(UserRow).where(UserRow.username == username))

@@ -9,7 +9,7 @@ Never commits: the unit of work does.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from calendula.domain.event_types import (
 )
 from calendula.domain.recurrence import Frequency, Recurrence
 from calendula.storage.integrity import guarded
+from calendula.storage.rows import row_by_id
 from calendula.storage.tables import EventTypeRow
 
 _EVENT_TYPE_UNIQUE = {"uq_event_types_owner_id_slug": "slug"}
@@ -47,8 +48,8 @@ class SqlEventTypeRepository:
         return _event_type_from_row(row)
 
     def get(self, event_type_id: int) -> EventType | None:
-        row = self._session.get(EventTypeRow, event_type_id)
-        return None if row is None else _event_type_from_row(row)
+        row = row_by_id(self._session, EventTypeRow, event_type_id)  # every booking reads one
+        return None if row is None else _event_type_from_row(cast(EventTypeRow, row))
 
     def get_by_slug(self, owner_id: int, slug: str) -> EventType | None:
         row = self._session.scalar(

@@ -7,10 +7,13 @@ small JSON list. Never commits: the unit of work does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import time
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy.orm import Session
 
 from calendula.domain.errors import InvalidInput, NotFound
 from calendula.domain.schedules import DateOverride, Schedule, TimeRange, Weekday, WeeklyHours
@@ -33,10 +36,15 @@ class SqlScheduleRepository:
         return _schedule_from_row(row)
 
     def get(self, schedule_id: int) -> Schedule | None:
-        # Two queries, not three: the weekly hours (a handful) joined, the overrides (possibly
-        # hundreds) selected apart. Every slot query and booking re-check reads a schedule.
-        row = self._session.get(ScheduleRow, schedule_id, options=[joinedload(ScheduleRow.hours)])
-        return None if row is None else _schedule_from_row(row)
+        # Two Core queries, no ORM objects: the weekly hours (a handful) joined, the overrides
+        # (possibly hundreds) selected apart. Every slot query and booking re-check reads one.
+        parameters = {"schedule_id": schedule_id}
+        rows = self._session.execute(_with_hours(), parameters).all()
+        if not rows:
+            return None
+        hours = [row for row in rows if row.weekday is not None]
+        overrides = self._session.execute(_overrides(), parameters).all()
+        return _schedule(rows[0], hours, overrides)
 
     def list_for_owner(self, owner_id: int) -> list[Schedule]:
         rows = self._session.scalars(
@@ -86,14 +94,20 @@ def _schedule_to_row(schedule: Schedule, row: ScheduleRow) -> None:
 
 
 def _schedule_from_row(row: ScheduleRow) -> Schedule:
+    return _schedule(row, row.hours, row.overrides)
+
+
+def _schedule(head: Any, hours: Iterable[Any], overrides: Iterable[Any]) -> Schedule:
+    """A schedule from its row (or a Core row with the same names), its weekly hours rows
+    (`weekday`, `start_time`, `end_time`) and its override rows (`day`, `ranges`)."""
     return Schedule(
-        id=row.id,
-        owner_id=row.owner_id,
-        name=row.name,
-        time_zone=row.time_zone,
-        is_default=row.is_default,
+        id=head.id,
+        owner_id=head.owner_id,
+        name=head.name,
+        time_zone=head.time_zone,
+        is_default=head.is_default,
         weekly=tuple(
-            WeeklyHours(Weekday(h.weekday), TimeRange(h.start_time, h.end_time)) for h in row.hours
+            WeeklyHours(Weekday(h.weekday), TimeRange(h.start_time, h.end_time)) for h in hours
         ),
         overrides=tuple(
             DateOverride(
@@ -103,6 +117,43 @@ def _schedule_from_row(row: ScheduleRow) -> Schedule:
                     for start, end in o.ranges
                 ),
             )
-            for o in row.overrides
+            for o in overrides
         ),
+    )
+
+
+@cache
+def _with_hours() -> Select[Any]:
+    """The schedule's columns with each of its weekly hours (outer join: a schedule without
+    hours is one row with NULL hours), in the hours' order (built once)."""
+    schedule, hours = ScheduleRow.__table__.c, ScheduleHoursRow.__table__.c
+    return (
+        select(
+            schedule.id,
+            schedule.owner_id,
+            schedule.name,
+            schedule.time_zone,
+            schedule.is_default,
+            hours.weekday,
+            hours.start_time,
+            hours.end_time,
+        )
+        .select_from(
+            ScheduleRow.__table__.outerjoin(
+                ScheduleHoursRow.__table__, hours.schedule_id == schedule.id
+            )
+        )
+        .where(schedule.id == bindparam("schedule_id"))
+        .order_by(hours.id)
+    )
+
+
+@cache
+def _overrides() -> Select[Any]:
+    """The schedule's date overrides by day (built once)."""
+    overrides = ScheduleOverrideRow.__table__.c
+    return (
+        select(overrides.day, overrides.ranges)
+        .where(overrides.schedule_id == bindparam("schedule_id"))
+        .order_by(overrides.day)
     )
