@@ -9,8 +9,10 @@ import hashlib
 import hmac
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +28,7 @@ from calendula.services.booking import NewBooking
 from calendula.services.outbox import Dispatcher
 from calendula.services.webhook_delivery import WebhookFanout, WebhookHandler
 from calendula.services.webhooks import NewWebhook, WebhookPatch
+from calendula.storage.notify import PostgresListener
 from calendula.storage.tables import OutboxEventRow, OutboxJobRow
 from factories import FakeResolver, Host, SettableClock, make_host
 from receiver import Answer, Receiver
@@ -53,16 +56,18 @@ def delivering(make_container) -> bootstrap.Container:
     return built
 
 
-def webhooks_only(container: bootstrap.Container) -> Dispatcher:
+def webhooks_only(container: bootstrap.Container, **options: Any) -> Dispatcher:
     """The container's dispatcher without the other features' fan-outs (emails, calendars):
-    these tests look at webhooks alone."""
+    these tests look at webhooks alone. `options` go to `Dispatcher`."""
     handler = WebhookHandler(
         container.uow_factory,
         container.clock,
         FernetSecretBox(container.settings.secret_key),
         container.transport,
     )
-    return Dispatcher(container.uow_factory, container.clock, [WebhookFanout()], [handler])
+    return Dispatcher(
+        container.uow_factory, container.clock, [WebhookFanout()], [handler], **options
+    )
 
 
 @pytest.fixture
@@ -491,4 +496,32 @@ def test_the_running_dispatcher_delivers_right_after_the_commit(
         (message,) = receiver.wait_for(1, timeout=5)
     finally:
         delivering.dispatcher.stop()
+    assert message.json()["payload"]["uid"] == booked.uid
+
+
+@pytest.mark.postgres
+def test_a_commit_elsewhere_wakes_a_listening_dispatcher_through_the_trigger(
+    database_url: str, make_container, receiver: Receiver
+) -> None:
+    """The `outbox_events` trigger (migration 0007) notifies at commit: a dispatcher that polls
+    only every 30 s delivers at once a booking committed by another container (as another
+    process would), which cannot wake it in-process, because its LISTEN thread hears it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL: LISTEN/NOTIFY")
+    listening = make_container(webhook_allow_private_targets=True, webhook_timeout_seconds=1.0)
+    listening.dispatcher = webhooks_only(
+        listening,
+        idle_poll_interval=30.0,
+        listener=PostgresListener(listening.settings.database_url).run,
+    )
+    host = make_host(listening)
+    subscribe(listening, host, receiver.url(), ["BOOKING_CREATED"])
+    elsewhere = make_container()  # its commits wake its own dispatcher (not started) only
+    listening.dispatcher.start()
+    try:
+        time.sleep(1.0)  # connected: the listener fans out once when it connects
+        booked = book(elsewhere, host)
+        (message,) = receiver.wait_for(1, timeout=5)
+    finally:
+        listening.dispatcher.stop()
     assert message.json()["payload"]["uid"] == booked.uid
