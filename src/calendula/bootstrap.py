@@ -51,7 +51,7 @@ from calendula.services.webhook_delivery import (
 from calendula.services.webhooks import WebhookService
 from calendula.settings import Settings
 from calendula.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_database
-from calendula.storage.notify import PostgresListener
+from calendula.storage.notify import PostgresListener, sqlite_file_probe
 
 
 class SystemClock:
@@ -160,6 +160,7 @@ def build(
         handlers,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         listener=None if settings.is_sqlite else PostgresListener(settings.database_url).run,
+        changed=sqlite_file_probe(settings.database_url) if settings.is_sqlite else None,
     )
     return Container(
         settings=settings,

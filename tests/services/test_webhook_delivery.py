@@ -28,7 +28,7 @@ from calendula.services.booking import NewBooking
 from calendula.services.outbox import Dispatcher
 from calendula.services.webhook_delivery import WebhookFanout, WebhookHandler
 from calendula.services.webhooks import NewWebhook, WebhookPatch
-from calendula.storage.notify import PostgresListener
+from calendula.storage.notify import PostgresListener, sqlite_file_probe
 from calendula.storage.tables import OutboxEventRow, OutboxJobRow
 from factories import FakeResolver, Host, SettableClock, make_host
 from receiver import Answer, Receiver
@@ -525,3 +525,43 @@ def test_a_commit_elsewhere_wakes_a_listening_dispatcher_through_the_trigger(
     finally:
         listening.dispatcher.stop()
     assert message.json()["payload"]["uid"] == booked.uid
+
+
+def test_a_commit_elsewhere_is_seen_on_sqlite_through_the_file_probe(
+    database_url: str, make_container, receiver: Receiver
+) -> None:
+    """SQLite cannot notify: the fan-out lane stats the database files every 50 ms and reads
+    only when they changed. With its unconditional read only every 30 s, a booking committed by
+    another container (as another process would) is still delivered at once."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite: the file probe")
+    listening = make_container(webhook_allow_private_targets=True, webhook_timeout_seconds=1.0)
+    listening.dispatcher = webhooks_only(
+        listening, idle_poll_interval=30.0, changed=sqlite_file_probe(database_url)
+    )
+    host = make_host(listening)
+    subscribe(listening, host, receiver.url(), ["BOOKING_CREATED"])
+    elsewhere = make_container()  # its commits wake its own dispatcher (not started) only
+    listening.dispatcher.start()
+    try:
+        time.sleep(0.5)  # the lane's first look (the probe's first answer is "changed") is over
+        booked = book(elsewhere, host)
+        (message,) = receiver.wait_for(1, timeout=5)
+    finally:
+        listening.dispatcher.stop()
+    assert message.json()["payload"]["uid"] == booked.uid
+
+
+def test_the_file_probe_says_changed_only_when_the_files_did(tmp_path) -> None:
+    database = tmp_path / "probe.db"
+    probe = sqlite_file_probe(f"sqlite:///{database}")
+    assert probe is not None
+    assert probe() is True  # the first look
+    assert probe() is False
+    database.write_bytes(b"x")
+    assert probe() is True
+    assert probe() is False
+    (tmp_path / "probe.db-wal").write_bytes(b"frame")
+    assert probe() is True
+    assert sqlite_file_probe("sqlite://") is None  # in memory: no other writer
+    assert sqlite_file_probe("sqlite:///:memory:") is None

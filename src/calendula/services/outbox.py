@@ -27,6 +27,7 @@ import logging
 import random
 import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -98,7 +99,13 @@ class Dispatcher:
         linger: float = 0.02,
         rng: random.Random | None = None,
         listener: Callable[[Callable[[], None], threading.Event], None] | None = None,
+        changed: Callable[[], bool] | None = None,
     ) -> None:
+        """`listener(wake, stop)` runs in a thread of its own and calls `wake` when another
+        process committed events (PostgreSQL). `changed()`, where nothing can wake the
+        dispatcher from elsewhere (SQLite), is a cheap check whether the database may have
+        changed since it was last asked; the fan-out lane reads for events only when it says
+        yes, and at least every `idle_poll_interval` anyway."""
         self._uow_factory = uow_factory
         self._clock = clock
         self._fanouts = list(fanouts)
@@ -116,6 +123,8 @@ class Dispatcher:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._listener = listener
+        self._changed = changed
+        self._last_look = 0.0
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._pools_lock = threading.Lock()
 
@@ -319,7 +328,7 @@ class Dispatcher:
     def _fan_out_lane(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._wake.is_set() or self.has_work(()):
+                if self._wake.is_set() or self._events_may_wait():
                     self._wake.clear()
                     if self.fan_out():
                         for event in self._kind_wake.values():
@@ -330,6 +339,16 @@ class Dispatcher:
                 log.exception("outbox fan-out failed; retrying")
             idle = self._poll_interval if self._listener is None else self._idle_poll_interval
             self._wake.wait(idle)
+
+    def _events_may_wait(self) -> bool:
+        """The fan-out lane's poll: a read for waiting events, skipped while `changed` says
+        the database has not changed (at most `idle_poll_interval` long)."""
+        if self._changed is not None:
+            now = time.monotonic()
+            if not self._changed() and now - self._last_look < self._idle_poll_interval:
+                return False
+            self._last_look = now
+        return self.has_work(())
 
     def _job_lane(self, kind: str) -> None:
         wake = self._kind_wake[kind]
