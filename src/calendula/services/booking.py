@@ -8,8 +8,9 @@ Every write is one unit of work: availability is re-checked for exactly the requ
 inside the write transaction (no cache), then the booking is inserted and its time claimed; the
 database's claim constraint is the last line of defence (`SlotUnavailable`). Side effects
 (webhooks, emails, calendar writes) start as an outbox event written in the same transaction
-(`_emit`): topic a webhook trigger name, data `{"payload": <Cal.com booking payload>}` taken
-from the booking as committed. After commit `on_commit` wakes the dispatcher.
+(`booking_support.emit`): topic a webhook trigger name, data `{"payload": <Cal.com booking
+payload>, "mail": <what emails need>}` taken from the booking as committed. After commit
+`on_commit` wakes the dispatcher.
 
 Recurring series (`book_series`): every occurrence is re-checked, claimed and written with its
 own event in one transaction; the first refusal rolls the whole series back. Occurrences share

@@ -306,10 +306,13 @@ class BookingChanges:
             self._committed()
         return booking, added
 
-    def remove_attendee(self, uid: str, attendee_id: int, *, actor_id: int) -> Attendee:
+    def remove_attendee(
+        self, uid: str, attendee_id: int, *, actor_id: int
+    ) -> tuple[Booking, Attendee]:
         """Remove one attendee (a guest, or a seat of a seated booking, which frees it) from a
         booking `actor_id` hosts. The first attendee, the booker, cannot be removed (Cal.com:
-        cancel the booking instead). Returns the attendee as it was."""
+        cancel the booking instead). Returns the booking as changed and the attendee as it
+        was (as `host_attendee` pairs them)."""
         now = self._clock.now()
         with self._uow_factory(write=True) as uow:
             booking = host_booking(uow, uid, actor_id)
@@ -326,7 +329,7 @@ class BookingChanges:
             emit(uow, UPDATED, views_of(uow, [updated])[0], now)
             uow.commit()
             self._committed()
-        return removed
+        return updated, removed
 
     def update_location(self, uid: str, *, actor_id: int, location: str) -> Booking:
         now = self._clock.now()

@@ -58,9 +58,8 @@ class SqliteFileProbe:
     outbox query a second instead of twenty. A change it misses (two commits within one tick
     of the file system's clock, leaving the same size) is found by that once-a-second read."""
 
-    def __init__(self, database_url: str) -> None:
-        database = make_url(database_url).database
-        self._files = [Path(database), Path(f"{database}-wal")] if database else []
+    def __init__(self, database: str) -> None:
+        self._files = [Path(database), Path(f"{database}-wal")]
         self._seen: list[tuple[int, int, int] | None] = []
 
     def __call__(self) -> bool:
@@ -82,4 +81,4 @@ def sqlite_file_probe(database_url: str) -> SqliteFileProbe | None:
     """A probe for a SQLite database in a file; None for an in-memory one (nothing else can
     write it)."""
     database = make_url(database_url).database
-    return SqliteFileProbe(database_url) if database and database != ":memory:" else None
+    return SqliteFileProbe(database) if database and database != ":memory:" else None

@@ -290,8 +290,7 @@ def remove_attendee(
     user: CurrentUser,
 ) -> JsonResponse:
     """Remove a guest, or free a seat; the first attendee cannot be removed (400)."""
-    booking = services.bookings.host_view(uid, actor_id=_id(user.id)).booking
-    removed = services.bookings.remove_attendee(uid, attendee_id, actor_id=_id(user.id))
+    booking, removed = services.bookings.remove_attendee(uid, attendee_id, actor_id=_id(user.id))
     return success(schema.attendee_output(removed, booking.id))
 
 
