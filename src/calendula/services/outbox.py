@@ -263,14 +263,15 @@ class Dispatcher:
     # up another (webhooks). A lane runs at once when woken: a commit in this process wakes the
     # fan-out lane (`wake`), and so does, on PostgreSQL, a commit in another process (the
     # listener); the fan-out lane wakes the job lanes when it made jobs. Between wake-ups a
-    # lane polls with a cheap read: the fan-out lane every `poll_interval` when nothing else
-    # can tell it of another process's commit (SQLite), else every `idle_poll_interval`, as do
-    # the job lanes (they only miss jobs coming due: retries, reminders, scheduled triggers,
-    # and the jobs of a dispatcher that died). Each poll is a transaction, so polling often
-    # costs an idle server CPU time and a busy one its share of the interpreter. After a lane
-    # did some work it waits `linger` before looking again: under load the next transaction
-    # then takes several events or jobs at once instead of one each (the first after a quiet
-    # spell still goes at once).
+    # lane polls with a cheap read, a transaction: polling often costs an idle server CPU time
+    # and a busy one its share of the interpreter. The job lanes poll every
+    # `idle_poll_interval` (they only miss jobs coming due: retries, reminders, scheduled
+    # triggers, and the jobs of a dispatcher that died), as does the fan-out lane when a
+    # listener wakes it. Without one (SQLite) the fan-out lane looks every `poll_interval`, and
+    # reads only when `changed()` says the database files changed or `idle_poll_interval` has
+    # passed. After a lane did some work it waits `linger` before looking again: under load the
+    # next transaction then takes several events or jobs at once instead of one each (the first
+    # after a quiet spell still goes at once).
 
     def wake(self) -> None:
         """Fan out now (called after a commit that wrote events)."""
