@@ -25,6 +25,9 @@ their invites) in its own threads. `postgresql_separate_worker` is the scale-out
 `CALENDULA_OUTBOX_INLINE=false` on the server and one `calendula worker` process beside it on
 the same machine; it reports the worker's CPU too and the outbox work still waiting when the
 load stops (events not fanned out, jobs not finished), so a worker that fell behind shows.
+`postgresql_2_workers_outbox_off` is the request path alone: two server processes with
+`CALENDULA_OUTBOX_INLINE=false` and no worker (the events wait in the outbox), the API's
+ceiling on this machine, not a layout to deploy.
 """
 
 from __future__ import annotations
@@ -174,7 +177,10 @@ def outbox_worker(database_url: str) -> Iterator[int]:
         "CALENDULA_LOG_LEVEL": "warning",
     }
     with tempfile.TemporaryDirectory() as folder:
-        process = subprocess.Popen([str(CALENDULA), "worker"], env=env, cwd=folder)
+        # Its banner goes to stderr: this bench's stdout is its one JSON object.
+        process = subprocess.Popen(
+            [str(CALENDULA), "worker"], env=env, cwd=folder, stdout=sys.stderr
+        )
         try:
             yield process.pid
         finally:
@@ -200,7 +206,13 @@ def outbox_backlog(database_url: str) -> dict[str, int]:
     return {"events_not_fanned_out": events or 0, "jobs_waiting": jobs or 0}
 
 
-def run(database_url: str, workers: int = 1, *, separate_worker: bool = False) -> dict[str, Any]:
+def run(
+    database_url: str,
+    workers: int = 1,
+    *,
+    separate_worker: bool = False,
+    outbox_off: bool = False,
+) -> dict[str, Any]:
     first_slot = datetime.combine(datetime.now(UTC).date() + timedelta(days=2), clock_time(), UTC)
     seeded = seed(database_url, first_slot)
     script = BOOKING_REQUEST % {
@@ -209,7 +221,7 @@ def run(database_url: str, workers: int = 1, *, separate_worker: bool = False) -
         "event_type_id": seeded["event_type_id"],
         "version": VERSION,
     }
-    env = {"CALENDULA_OUTBOX_INLINE": "false"} if separate_worker else None
+    env = {"CALENDULA_OUTBOX_INLINE": "false"} if separate_worker or outbox_off else None
     extra: dict[str, Any] = {}
     side = outbox_worker(database_url) if separate_worker else _nothing()
     with server(database_url, workers=workers, env=env) as (base, pid), side as worker_pid:
@@ -254,7 +266,7 @@ def targets(result: dict[str, Any]) -> dict[str, bool]:
 
 
 def main() -> None:
-    """Runs all of sqlite, postgresql, postgresql_2_workers, or those named as arguments."""
+    """Runs every layout (the keys below), or those named as arguments."""
     if shutil.which("wrk") is None:
         sys.exit("bench_api_bookings.py needs wrk: apt-get install -y wrk (Debian/Ubuntu)")
     wanted = set(sys.argv[1:]) or {
@@ -262,6 +274,7 @@ def main() -> None:
         "postgresql",
         "postgresql_2_workers",
         "postgresql_separate_worker",
+        "postgresql_2_workers_outbox_off",
     }
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -278,6 +291,9 @@ def main() -> None:
     if postgres and "postgresql_separate_worker" in wanted:
         with postgres_database(postgres) as url:
             results["postgresql_separate_worker"] = run(url, separate_worker=True)
+    if postgres and "postgresql_2_workers_outbox_off" in wanted:
+        with postgres_database(postgres) as url:
+            results["postgresql_2_workers_outbox_off"] = run(url, 2, outbox_off=True)
     for result in results.values():
         if "wrk" in result:
             result["targets_met"] = targets(result)
