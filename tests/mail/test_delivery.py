@@ -6,11 +6,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.errors import HeaderParseError
 from pathlib import Path
+
+import pytest
 
 from calendula import bootstrap
 from calendula.domain.outbox import JobStatus, OutboxEvent, Result
-from calendula.integrations.mail.delivery import redact
+from calendula.domain.notifications import Method
+from calendula.integrations.mail.delivery import WIRE, as_bytes, compose, redact
+from calendula.integrations.mail.render import RenderedEmail
 from calendula.settings import Settings
 from factories import FakeResolver
 from tests.mail.conftest import book, drain, invite_of, make_la_host, text_of
@@ -143,3 +148,58 @@ def test_error_texts_lose_their_addresses():
     assert redact("550 5.1.1 <bob@x.example>: unknown, also a.b@c.d") == (
         "550 5.1.1 <<address>>: unknown, also <address>"
     )
+
+
+COMPAT32_CRLF = policy.compat32.clone(linesep="\r\n")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "1.0",
+        'text/calendar; charset="utf-8"; method="REQUEST"',
+        "two  spaces,\ta tab and a trailing space ",
+        "x" * 66,  # "Subject: " + 66 = 75 characters: one line
+        "x" * 69,  # exactly 78: still one line
+        "x" * 70,  # 79: compat32 decides (no fold point, so it stays long)
+        "words " * 20,  # long: folded by compat32
+        "Bestätigt: non-ASCII goes the standard way",
+        "a\r\nInjected: header",
+    ],
+)
+def test_the_wire_policy_writes_each_header_as_compat32_does(value):
+    def written(wire_policy):
+        try:
+            return wire_policy.fold_binary("Subject", value)
+        except HeaderParseError as error:  # an embedded header is refused by both
+            return str(error)
+
+    assert written(WIRE) == written(COMPAT32_CRLF)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Confirmed: Consultation between Ada and Priya on Tuesday, March 3, 2026 11:30 PM",
+        "Bestätigt: Beratung zwischen Ada und Priya am Dienstag, 3. März 2026 23:30 Uhr (MEZ)",
+        "予約が確定しました：相談 — エイダ と プリヤ",
+    ],
+)
+def test_a_composed_message_is_the_same_bytes_and_its_subject_reads_back(subject):
+    rendered = RenderedEmail(
+        subject, "Hello", "<p>Hello</p>", b"BEGIN:VCALENDAR\r\n", Method.REQUEST
+    )
+    message = compose(
+        rendered,
+        sender="Calendula Bookings <bookings@host.example>",
+        to={"name": "Priya Žužek", "email": ATTENDEE},
+        message_id="<m1@host.example>",
+        sent_at=TUESDAY,
+    )
+    wire = as_bytes(message)
+    assert wire == message.as_bytes(policy=COMPAT32_CRLF)
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed["To"].addresses[0].display_name == "Priya Žužek"
+    assert all(len(line) <= 78 for line in wire.split(b"\r\n\r\n")[0].split(b"\r\n"))

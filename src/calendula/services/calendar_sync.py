@@ -23,12 +23,12 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from calendula.domain.calendars import WriteAction, calendar_write_for
+from calendula.domain.calendars import RemoteCalendar, WriteAction, calendar_write_for
 from calendula.domain.errors import CalendarUnreachable
 from calendula.domain.outbox import Job, JobStatus, NewJob, OutboxEvent, Outcome, Result
 from calendula.services.calendar_busy import access_for
 from calendula.services.calendars import CALENDAR_JOB_KIND
-from calendula.services.outbox import new_message_id
+from calendula.services.outbox import TransactionMemo, new_message_id
 from calendula.services.ports import (
     CalendarClient,
     Clock,
@@ -43,6 +43,9 @@ PUT_SCHEDULE_KEY = "calendar-put"
 
 
 class CalendarFanout:
+    def __init__(self) -> None:
+        self._destinations: TransactionMemo[int, RemoteCalendar | None] = TransactionMemo()
+
     def jobs_for(self, uow: UnitOfWork, event: OutboxEvent, now: datetime) -> Sequence[NewJob]:
         if event.owner_id is None or event.booking_uid is None:
             return []
@@ -52,9 +55,13 @@ class CalendarFanout:
         write = calendar_write_for(event.topic, payload)
         if write is None:
             return []
-        destination = next(
-            (c for c in uow.calendars.list_calendars([event.owner_id]) if c.is_destination),
-            None,
+        owner_id = event.owner_id
+        destination = self._destinations.get(
+            uow,
+            owner_id,
+            lambda: next(
+                (c for c in uow.calendars.list_calendars([owner_id]) if c.is_destination), None
+            ),
         )
         if destination is None:
             return []

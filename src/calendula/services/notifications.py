@@ -39,7 +39,7 @@ from calendula.domain.notifications import (
 )
 from calendula.domain.outbox import NewJob, OutboxEvent
 from calendula.domain.reminders import Channel, Reminder
-from calendula.services.outbox import new_message_id
+from calendula.services.outbox import TransactionMemo, new_message_id
 from calendula.services.ports import UnitOfWork
 
 EMAIL = "email"
@@ -55,6 +55,7 @@ class NotificationFanout:
         self._base = public_base_url.rstrip("/")
         self._secret = secret_key
         self._sms = sms
+        self._reminder_lists: TransactionMemo[int, list[Reminder]] = TransactionMemo()
 
     def jobs_for(self, uow: UnitOfWork, event: OutboxEvent, now: datetime) -> list[NewJob]:
         if event.topic == "WEBHOOK_DISABLED":
@@ -160,7 +161,10 @@ class NotificationFanout:
         first_seat = len(payload.get("attendees") or []) <= 1
         phones = _phones(payload)
         jobs = []
-        for reminder in uow.reminders.list_for_event_type(event_type_id):
+        reminders = self._reminder_lists.get(
+            uow, event_type_id, lambda: uow.reminders.list_for_event_type(event_type_id)
+        )
+        for reminder in reminders:
             due = reminder.due_at(start)
             if not reminder.active or due <= now:
                 continue

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from calendula.domain.outbox import (
     Attempt,
@@ -365,6 +365,32 @@ class Dispatcher:
             except Exception:
                 log.exception("outbox %s jobs failed; retrying", kind)
             wake.wait(self._idle_poll_interval)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class TransactionMemo(Generic[K, V]):
+    """What a `Fanout` read once in a fan-out transaction, kept until that transaction ends.
+
+    One fan-out transaction hands a batch of events to each fan-out; under load most belong to
+    the same few owners and event types, so reading their subscriptions, calendars or
+    reminders once per batch instead of once per event saves a statement each. Safe across
+    threads (each thread keeps its own) and across transactions (a new unit of work starts
+    afresh)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, uow: UnitOfWork, key: K, read: Callable[[], V]) -> V:
+        """The value read for `key` in `uow`'s transaction, or `read()` the first time."""
+        if getattr(self._local, "uow", None) is not uow:
+            self._local.uow, self._local.memo = uow, {}
+        memo: dict[K, V] = self._local.memo
+        if key not in memo:
+            memo[key] = read()
+        return memo[key]
 
 
 def new_message_id() -> str:

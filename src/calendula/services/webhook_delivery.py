@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ from calendula.domain.webhooks import (
     ping_payload,
     wire_body,
 )
-from calendula.services.outbox import new_message_id
+from calendula.services.outbox import TransactionMemo, new_message_id
 from calendula.services.ports import (
     Clock,
     SecretBox,
@@ -91,7 +90,8 @@ class WebhookFanout:
     batch of events), not once per event and trigger."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._subscriptions: TransactionMemo[tuple[int, int | None], list[Webhook]]
+        self._subscriptions = TransactionMemo()
 
     def jobs_for(self, uow: UnitOfWork, event: OutboxEvent, now: datetime) -> Sequence[NewJob]:
         if event.topic not in BOOKING_TRIGGERS or event.owner_id is None:
@@ -111,14 +111,11 @@ class WebhookFanout:
     def _subscribers(
         self, uow: UnitOfWork, owner_id: int, event_type_id: int | None
     ) -> list[Webhook]:
-        memo: dict[tuple[int, int | None], list[Webhook]]
-        if getattr(self._local, "uow", None) is not uow:
-            self._local.uow, self._local.memo = uow, {}
-        memo = self._local.memo
-        key = (owner_id, event_type_id)
-        if key not in memo:
-            memo[key] = uow.webhooks.find_subscribers(owner_id, event_type_id, None)
-        return memo[key]
+        return self._subscriptions.get(
+            uow,
+            (owner_id, event_type_id),
+            lambda: uow.webhooks.find_subscribers(owner_id, event_type_id, None),
+        )
 
     def _meetings(
         self,
