@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from calendula import bootstrap
-from calendula.domain.outbox import JobStatus, OutboxEvent, Result
 from calendula.domain.notifications import Method
+from calendula.domain.outbox import JobStatus, OutboxEvent, Result
 from calendula.integrations.mail.delivery import WIRE, as_bytes, compose, redact
 from calendula.integrations.mail.render import RenderedEmail
 from calendula.settings import Settings

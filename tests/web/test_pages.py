@@ -277,3 +277,30 @@ def test_dynamic_group_shows_times_when_everyone_is_free(pages, container, host)
     assert page.status_code == 200 and "Times when everyone is free" in page.text
     assert "09:00" in page.text
     assert pages.get("/ada+nobody").status_code == 404
+
+
+def test_a_month_or_date_past_the_last_showable_month_shows_this_month(pages, host):
+    # The month after 9999-12 cannot be represented: such links fall back like `month=99999-01`.
+    for path in ("/ada/meet", "/ada/meet/embed"):
+        for query in ("month=9999-12", "date=9999-12-31", "month=9999-12&date=9999-12-31"):
+            page = pages.get(f"{path}?{query}")
+            assert page.status_code == 200, (path, query, page.text)
+            assert ">March 2026</h2>" in page.text and 'data-month="2026-04"' in page.text
+            assert 'data-date="2026-03-03"' in page.text and "times available" in page.text
+
+
+def test_the_last_showable_month_is_shown(pages, host):
+    for path in ("/ada/meet", "/ada/meet/embed"):
+        page = pages.get(f"{path}?month=9999-11&timeZone=Pacific/Kiritimati")
+        assert page.status_code == 200, (path, page.text)
+        assert ">November 9999</h2>" in page.text and 'data-month="9999-12"' in page.text
+
+
+def test_a_duration_int_cannot_read_is_ignored_like_any_bad_duration(pages, container):
+    make_host(container, "dan", slug="chat", length_minutes=30, length_options=(15, 30, 60))
+    for path in ("/dan/chat", "/dan/chat/embed"):
+        for duration in ("%C2%B2", "6%C2%B2", "9" * 5000, "abc"):
+            page = pages.get(f"{path}?duration={duration}")
+            assert page.status_code == 200, (path, duration, page.text)
+            assert 'data-duration="30" aria-current="true"' in page.text
+            assert 'name="duration" value="30"' in page.text

@@ -19,6 +19,8 @@ from markupsafe import Markup
 from calendula.domain.slots import Slot
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LAST_MONTH = date(date.max.year, date.max.month - 1, 1)
+"""The last month the booker can show: the window of December 9999 would end in year 10000."""
 
 
 @cache
@@ -77,14 +79,13 @@ def parse_booker_time(
     day = _parse_date(params.get("date"))
     month = _parse_month(params.get("month")) or (day.replace(day=1) if day else None)
     today = now.astimezone(zone).date()
-    if month is None or month < today.replace(day=1):
+    if month is None or not today.replace(day=1) <= month <= LAST_MONTH:
         month = today.replace(day=1)
     if day is not None and (day.replace(day=1) != month or day < today):
         day = None
     fmt = params.get("timeFormat")
     hour12 = hour12_default if fmt not in ("12", "24") else fmt == "12"
-    duration = params.get("duration", "")
-    return BookerTime(zone, month, day, hour12, int(duration) if duration.isdigit() else None)
+    return BookerTime(zone, month, day, hour12, _parse_duration(params.get("duration")))
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -96,6 +97,17 @@ def _parse_date(text: str | None) -> date | None:
 
 def _parse_month(text: str | None) -> date | None:
     return _parse_date(f"{text}-01") if text and len(text) == 7 else None
+
+
+def _parse_duration(text: str | None) -> int | None:
+    """Minutes written in digits only (no sign or spaces), else None. `isdigit` alone is not
+    enough: `int` refuses some digits (`²`) and more than 4,300 of them."""
+    if not text or not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def next_month(first: date) -> date:
