@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from calendula import __version__
@@ -30,6 +30,7 @@ from calendula.api.routes import (
     webhooks,
 )
 from calendula.api.schemas.outputs import HealthOutput
+from calendula.api.storable import storable_input
 from calendula.bootstrap import Container, build, configure_logging
 from calendula.web import install as install_pages
 
@@ -70,7 +71,11 @@ def create_app(container: Container) -> FastAPI:
     )
     for module, tag in routers:
         app.include_router(
-            module.router, prefix="/v2", tags=[tag], responses=errors(*COMMON_STATUSES)
+            module.router,
+            prefix="/v2",
+            tags=[tag],
+            responses=errors(*COMMON_STATUSES),
+            dependencies=[Depends(storable_input)],
         )
     app.include_router(calendars.feed_router, tags=["Calendars"])  # published ICS feeds
 

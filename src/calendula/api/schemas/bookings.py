@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 
 from calendula.api.envelope import iso_instant
 from calendula.api.schemas.instants import Instant
+from calendula.api.storable import unstorable_text
 from calendula.domain.bookings import (
     Attendee,
     Booking,
@@ -66,23 +67,12 @@ Phone = Annotated[str, Field(max_length=64)]
 
 
 def _reject_unstorable_text(data: Any) -> Any:
-    """Refuse strings no database stores: NUL characters (PostgreSQL) and lone surrogates
-    (not UTF-8). Walks nested lists and objects (metadata, booking-field responses)."""
-    pending = [data]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise ValueError("text must not contain NUL characters")
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("text must be valid Unicode") from None
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
+    """Refuse strings no database stores (`api.storable`, which every `/v2` route already
+    applies to its query and body with the field named; this covers models validated from
+    elsewhere). Walks nested lists and objects (metadata, booking-field responses)."""
+    found = unstorable_text(data)
+    if found:
+        raise ValueError(found[1])
     return data
 
 
