@@ -17,7 +17,7 @@ import pytest
 from calendula.api.schemas.bookings import booking_output, created_output
 from calendula.domain.accounts import User
 from calendula.domain.bookings import Attendee, Booking, BookingStatus
-from calendula.domain.event_types import EventType, Seats
+from calendula.domain.event_types import BookingWindow, EventType, Seats, WindowKind
 from calendula.domain.intervals import Interval
 from calendula.services.availability import SlotQuery
 from calendula.services.booking import BookingView
@@ -322,9 +322,21 @@ def test_odd_queries_are_answered_without_a_500(api, demo_key, path):
     assert api.get(path, version=V, key=key).status_code < 500
 
 
-def test_an_unknown_event_type_is_a_404(api, host):
+def test_an_unknown_event_type_is_a_404_in_calcoms_words(api, host):
     response = book(api, 999_999)
     assert response.status_code == 404
+    assert error_of(response)["message"] == "Event type with id 999999 not found."
+    body = {"start": iso(TUESDAY_10), "attendee": ATTENDEE}
+    for username, slug in (("ada", "nope"), ("nobody", "meet")):
+        response = api.post(
+            "/v2/bookings",
+            version=V,
+            json={**body, "eventTypeSlug": slug, "username": username},
+        )
+        assert response.status_code == 404
+        assert error_of(response)["message"] == (
+            f"Event type with slug {slug} belonging to user {username} not found."
+        )
 
 
 def test_a_booking_in_the_past_is_refused(api, host, clock):
@@ -332,6 +344,35 @@ def test_a_booking_in_the_past_is_refused(api, host, clock):
     response = book(api, host.event_type.id)
     assert response.status_code == 400
     assert error_of(response)["details"]["field"] == "start"
+
+
+@pytest.mark.parametrize(
+    ("rules", "reason"),
+    [
+        ({"minimum_notice_minutes": 2000}, "it needs 2000 minutes of notice"),
+        (
+            {"booking_window": BookingWindow(WindowKind.CALENDAR_DAYS, days=1, rolling=True)},
+            "it is outside the booking window",
+        ),
+    ],
+)
+def test_a_start_against_the_notice_or_window_is_calcoms_400(api, container, rules, reason):
+    host = make_host(container, **rules)
+    response = book(api, host.event_type.id)  # 31 hours ahead of the test clock
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert error["code"] == "BadRequestException"
+    assert error["message"].startswith(
+        'The event type can\'t be booked at the "start" time provided.'
+    )
+    assert reason in error["message"]
+    assert error["details"]["field"] == "start"
+
+
+def test_a_start_outside_working_hours_stays_a_409(api, host):
+    response = book(api, host.event_type.id, TUESDAY_10.replace(hour=3))  # 22:00 in New York
+    assert response.status_code == 409, response.text
+    assert "outside the working hours" in error_of(response)["message"]
 
 
 def test_an_overlong_idempotency_key_is_a_400(api, host):

@@ -670,14 +670,19 @@ def test_list_by_username_and_slug_returns_zero_or_one(api, host, calcom):
     assert missing.json()["data"] == []
 
 
-def test_a_hidden_event_type_by_slug_is_only_found_by_its_owner(api, demo_key, container):
+def test_a_hidden_event_type_is_found_by_its_slug_but_not_listed(api, demo_key, container):
+    """As in Cal.com (getUserEventTypeBySlug has no hidden filter): hiding keeps an event type
+    off its owner's list; whoever has its link may read it, as they may see its slots and book
+    it."""
     host, key = demo_key
     secret = container.event_types.create(
         host.user.id, make_event_type(host.user.id, slug="secret", hidden=True)
     )
     path = "/v2/event-types?username=ada&eventSlug=secret"
-    assert api.get(path, version=V).json()["data"] == []
+    assert [et["id"] for et in api.get(path, version=V).json()["data"]] == [secret.id]
     assert [et["id"] for et in api.get(path, key=key, version=V).json()["data"]] == [secret.id]
+    listed = api.get("/v2/event-types?username=ada", version=V).json()["data"]
+    assert secret.id not in [et["id"] for et in listed]
 
 
 def test_an_unknown_username_lists_nothing(api, host):

@@ -461,8 +461,10 @@ def probe_event_type_list(walk: Walk) -> None:
     assert {et["id"] for et in own} == set(w.b_event_types)
     public = _data(walk.b_like_anonymous("GET", "/v2/event-types?username=ada", EVENT_TYPES_V))
     assert {et["id"] for et in public} == a_ids - {w.a_event_types["hidden"]}
+    # Hidden means "not listed", not private: its link (slug) finds it, as in Cal.com.
     by_slug = "/v2/event-types?username=ada&eventSlug=secret-plan"
-    assert _data(walk.b_like_anonymous("GET", by_slug, EVENT_TYPES_V)) == []
+    found = _data(walk.b_like_anonymous("GET", by_slug, EVENT_TYPES_V))
+    assert [et["id"] for et in found] == [w.a_event_types["hidden"]]
     for version in (LEGACY, "2024-04-15", "2024-06-11"):
         legacy = _data(walk.as_b("GET", "/v2/event-types", version, private=True))
         listed = {et["id"] for g in legacy["eventTypeGroups"] for et in g["eventTypes"]}

@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from calendula import __version__
+from calendula.api.cors import ApiCors
 from calendula.api.errors import install_error_handlers
 from calendula.api.openapi import COMMON_STATUSES, DESCRIPTION, TAGS, TITLE, errors, install_openapi
 from calendula.api.rate_limit import RateLimitMiddleware
@@ -59,6 +60,7 @@ def create_app(container: Container) -> FastAPI:
         counter=container.rate_counter,
         limit=container.settings.rate_limit_per_minute,
     )
+    app.add_middleware(ApiCors)  # outermost: preflights are not counted, 429s carry CORS
     routers = (
         (me, "Me"),
         (schedules, "Schedules"),

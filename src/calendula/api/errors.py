@@ -28,6 +28,7 @@ from calendula.domain.errors import (
     NotFound,
     ReservationConflict,
     SlotUnavailable,
+    TimeNotBookable,
     Unauthorized,
 )
 
@@ -39,10 +40,17 @@ STATUS_BY_ERROR: tuple[tuple[type[CalendulaError], int], ...] = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (NotFound, 404),
+    (TimeNotBookable, 400),
     (SlotUnavailable, 409),
     (Conflict, 409),
     (ReservationConflict, 422),
 )
+
+NOT_BOOKABLE_AT_START = 'The event type can\'t be booked at the "start" time provided.'
+"""Cal.com's 400 for a start that breaks the notice or the booking window (our reason follows)."""
+
+MAX_REQUEST_ID = 200
+"""An `X-Request-Id` is echoed up to this many characters."""
 
 CODE_BY_STATUS = {
     400: "BadRequestException",
@@ -94,6 +102,9 @@ def error_response(
     }
     details.update(extra or {})
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # Cal.com's exception filters echo the caller's request id (or say there was none).
+    request_id = request.headers.get("x-request-id", "")[:MAX_REQUEST_ID] or "unknown-request-id"
+    headers = {**(headers or {}), "X-Request-Id": request_id}
     body = {
         "status": "error",
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -119,12 +130,26 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _problem(field: str, rule: str, message: str) -> dict[str, Any]:
+    """One entry of `details.errors`: Cal.com's class-validator entry (`property`,
+    `constraints` by rule, `children`) with the message beside it."""
+    return {"property": field, "message": message, "constraints": {rule: message}, "children": []}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CalendulaError)
     async def domain_error(request: Request, error: CalendulaError) -> JsonResponse:
         field = getattr(error, "field", None)
-        extra = {"field": field} if field else None
-        return error_response(request, status_of(error), error.message, extra=extra)
+        message = error.message
+        if isinstance(error, TimeNotBookable):  # Cal.com's words first: clients match them
+            message, field = f"{NOT_BOOKABLE_AT_START} {message}.", "start"
+        status = status_of(error)
+        extra: dict[str, Any] | None = None
+        if field:
+            extra = {"field": field}
+            if status == 400:  # the same list a schema's refusal carries
+                extra["errors"] = [_problem(field, "invalid", message)]
+        return error_response(request, status, message, extra=extra)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JsonResponse:
@@ -133,10 +158,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JsonResponse:
         problems = [
-            {"property": _field_of(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            _problem(
+                _field_of(tuple(e.get("loc", ()))),
+                str(e.get("type") or "invalid"),
+                str(e.get("msg", "")),
+            )
             for e in error.errors()
         ]
-        first = problems[0] if problems else {"property": "body", "message": "invalid"}
+        first = problems[0] if problems else _problem("body", "invalid", "invalid")
         message = f"{first['property']}: {first['message']}"
         return error_response(
             request, 400, message, extra={"field": first["property"], "errors": problems}
@@ -144,11 +173,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JsonResponse:
-        if error.status_code == 404 and error.detail == "Not Found":
-            message = f"Cannot {request.method} {request.url.path}"
-        else:
-            message = str(error.detail)
-        return error_response(request, error.status_code, message)
+        if error.status_code == 405 or (error.status_code == 404 and error.detail == "Not Found"):
+            # Express, under Cal.com, has no 405: a method a path lacks is an unknown route.
+            cannot = f"Cannot {request.method} {request.url.path}"
+            return error_response(request, 404, cannot)
+        return error_response(request, error.status_code, str(error.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JsonResponse:

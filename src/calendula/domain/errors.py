@@ -30,6 +30,10 @@ class NotFound(CalendulaError):
     """The named resource does not exist, or is not visible to the caller."""
 
 
+class EventTypeNotFound(NotFound):
+    """No event type answers to the id, or to the slug and username, a request named."""
+
+
 class Unauthorized(CalendulaError):
     """No credentials, or credentials that are not valid."""
 
@@ -53,6 +57,11 @@ class Conflict(CalendulaError):
 
 class SlotUnavailable(Conflict):
     """The requested time is not free: booked, held, outside availability, or past a limit."""
+
+
+class TimeNotBookable(SlotUnavailable):
+    """The time breaks the event type's timing rules (in the past, less notice than required,
+    outside the booking window): nobody can book it, whatever else is booked."""
 
 
 class SeatsFull(SlotUnavailable):

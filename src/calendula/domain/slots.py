@@ -78,7 +78,7 @@ from calendula.domain._spans import (
     merge_spans,
     to_utc,
 )
-from calendula.domain.errors import InvalidInput, SeatsFull, SlotUnavailable
+from calendula.domain.errors import InvalidInput, SeatsFull, SlotUnavailable, TimeNotBookable
 from calendula.domain.event_types import EventType
 from calendula.domain.intervals import Interval
 
@@ -332,7 +332,9 @@ def check_slot(
     if not hosts:
         raise SlotUnavailable("there is no host to book")
     rules = Rules.of(event_type, end - start)
-    _refuse(start, timing_problem(event_type, start, now, rules, hosts[0].zone))
+    timing = timing_problem(event_type, start, now, rules, hosts[0].zone)
+    if timing is not None:
+        raise TimeNotBookable(f"{start.isoformat()} cannot be booked: {timing}")
     seats = SeatBook(event_type, seated, rules)
     booked, uid = seats.by_start.get(start, (0, None))
     if seats.total is not None and booked >= seats.total:

@@ -35,7 +35,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from calendula.domain.accounts import User
-from calendula.domain.errors import BusySourceUnavailable, InvalidInput, NotFound
+from calendula.domain.errors import (
+    BusySourceUnavailable,
+    EventTypeNotFound,
+    InvalidInput,
+    NotFound,
+)
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
 from calendula.domain.schedules import Schedule, expand_schedule, zone_from_name
@@ -133,7 +138,7 @@ def load_event_type(uow: UnitOfWork, query: SlotQuery) -> EventType:
             uow.event_types.get(query.event_type_id) if 0 < query.event_type_id <= MAX_ID else None
         )
         if found is None:
-            raise NotFound("Event Type not found")
+            raise EventTypeNotFound("Event Type not found")
         return found
     if query.username and query.event_slug:
         owner = uow.users.get_by_username(query.username)
@@ -141,7 +146,7 @@ def load_event_type(uow: UnitOfWork, query: SlotQuery) -> EventType:
             uow.event_types.get_by_slug(owner.id, query.event_slug) if owner and owner.id else None
         )
         if found is None:
-            raise NotFound("Event Type not found")
+            raise EventTypeNotFound("Event Type not found")
         return found
     raise InvalidInput("eventTypeId", "eventTypeId, or eventTypeSlug with username, is required")
 

@@ -404,7 +404,7 @@ class BookingService(GroupBooking, BookingChanges):
                     last_write=True,  # a refusal abandons the whole series
                 )
             except SlotUnavailable as error:
-                raise SlotUnavailable(
+                raise type(error)(
                     f"Occurrence {index + 1} of {count} at {start.isoformat()} cannot be booked, "
                     f"so none of the series was: {error.message}"
                 ) from error

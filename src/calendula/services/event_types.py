@@ -65,8 +65,9 @@ class EventTypeService:
         self, username: str, *, slug: str | None = None, viewer_id: int | None = None
     ) -> OwnedEventTypes | None:
         """`username`'s event types as `viewer_id` may see them (hidden ones only by their
-        owner), optionally only the one with `slug`. None when there is no such user.
-        Usernames are lowercase, so the lookup ignores case."""
+        owner), or only the one with `slug`, hidden or not: as in Cal.com, hiding keeps an
+        event type off the owner's list, not from whoever has its link. None when there is
+        no such user. Usernames are lowercase, so the lookup ignores case."""
         with self._uow_factory() as uow:
             owner = uow.users.get_by_username(username.lower())
             if owner is None:
@@ -76,7 +77,7 @@ class EventTypeService:
             else:
                 one = uow.event_types.get_by_slug(owner.id or 0, slug)
                 found = [] if one is None else [one]
-        visible = [et for et in found if not et.hidden or viewer_id == owner.id]
+        visible = [et for et in found if slug or not et.hidden or viewer_id == owner.id]
         return OwnedEventTypes(owner, visible)
 
     def find_users(self, usernames: Sequence[str]) -> list[User]:

@@ -32,7 +32,7 @@ from calendula.api.schemas.outputs import (
     SeriesResponse,
 )
 from calendula.domain.bookings import Booking
-from calendula.domain.errors import NotFound
+from calendula.domain.errors import EventTypeNotFound, NotFound
 from calendula.services.booking import BookingListing
 
 router = APIRouter()
@@ -76,7 +76,15 @@ def create_booking(
     if not VERSIONS.is_current(version):
         return _create_legacy(services, payload, idempotency_key)
     body = schema.parse(schema.CreateBookingIn, payload)
-    views = services.bookings.book_series(body.to_new_booking(idempotency_key))
+    try:
+        views = services.bookings.book_series(body.to_new_booking(idempotency_key))
+    except EventTypeNotFound:  # Cal.com's booking wording (slots say "Event Type not found")
+        if body.event_type_id is not None:
+            raise NotFound(f"Event type with id {body.event_type_id} not found.") from None
+        raise NotFound(
+            f"Event type with slug {body.event_type_slug} belonging to user {body.username} "
+            "not found."
+        ) from None
     data = series.created_series_output(views, body.attendee.email, viewer_id=_viewer(user))
     return success(data, status_code=201)
 

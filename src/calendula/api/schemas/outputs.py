@@ -43,12 +43,21 @@ class StatusOutput(BaseModel):
 # -- errors ------------------------------------------------------------------------------------
 
 
+class Problem(_Out):
+    """One refused field, shaped like Cal.com's class-validator entries."""
+
+    property: str
+    message: str
+    constraints: dict[str, str]
+    children: list[Any]
+
+
 class ErrorDetails(_Out):
     message: str
     error: str
     status_code: int
     field: str | None = None
-    errors: list[dict[str, str]] | None = None
+    errors: list[Problem] | None = None
 
 
 class ErrorBody(_Out):
