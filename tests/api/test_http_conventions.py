@@ -87,3 +87,17 @@ def test_a_refused_field_is_listed_like_calcoms_validation_errors(api, demo_key)
         assert problem["children"] == []
         assert list(problem["constraints"].values()) == [problem["message"]]
         assert field in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("raw", [b"{bad json", b"\xff\xfe", b'{"start": "2026-03-03T15:00:00Z",}'])
+def test_a_body_that_is_not_json_is_the_bodys_fault(api, raw):
+    response = api.post(
+        "/v2/bookings",
+        version="2024-08-13",
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["details"]["field"] == "body"
+    assert error["message"].startswith("body: the body is not valid JSON: ")

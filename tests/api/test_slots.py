@@ -444,6 +444,21 @@ def test_legacy_instants_outside_the_supported_years_are_400s_not_500s(api, host
     assert body["error"]["details"]["field"] == "startTime"
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-03-31T00:00:00Z", "2026-03-01T00:00:00Z"),
+        ("2026-03-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+    ],
+)
+def test_a_bad_legacy_range_names_the_legacy_parameter(api, host, start, end):
+    response = api.get(
+        f"/v2/slots/available?eventTypeId={host.event_type.id}&startTime={start}&endTime={end}"
+    )
+    body = assert_error(response, 400, "BadRequestException")
+    assert body["error"]["details"]["field"] == "endTime"
+
+
 def test_the_largest_allowed_event_type_settings_still_answer_slots_and_bookings(api, container):
     """The bounds that refuse overflowing settings (test_event_types.py) are enough: at the
     bounds, slots and booking keep their date arithmetic in range."""

@@ -130,6 +130,17 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _described(error: dict[str, Any]) -> tuple[str, str, str]:
+    """(field, rule, message) of one validation error. A body that is not JSON is the body's
+    fault: its loc holds a character position, not a field."""
+    rule = str(error.get("type") or "invalid")
+    if rule == "json_invalid":
+        position = (error.get("loc") or ("body", 0))[-1]
+        reason = str((error.get("ctx") or {}).get("error") or "invalid JSON")
+        return "body", rule, f"the body is not valid JSON: {reason} (at character {position})"
+    return _field_of(tuple(error.get("loc", ()))), rule, str(error.get("msg", ""))
+
+
 def _problem(field: str, rule: str, message: str) -> dict[str, Any]:
     """One entry of `details.errors`: Cal.com's class-validator entry (`property`,
     `constraints` by rule, `children`) with the message beside it."""
@@ -157,14 +168,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JsonResponse:
-        problems = [
-            _problem(
-                _field_of(tuple(e.get("loc", ()))),
-                str(e.get("type") or "invalid"),
-                str(e.get("msg", "")),
-            )
-            for e in error.errors()
-        ]
+        problems = [_problem(*_described(e)) for e in error.errors()]
         first = problems[0] if problems else _problem("body", "invalid", "invalid")
         message = f"{first['property']}: {first['message']}"
         return error_response(

@@ -28,7 +28,7 @@ from calendula.api.schemas.instants import YEARS_MESSAGE, UtcInstant, to_utc
 from calendula.domain.bookings import SlotHold
 from calendula.domain.errors import InvalidInput, NotFound
 from calendula.domain.schedules import zone_from_name
-from calendula.services.availability import SlotQuery
+from calendula.services.availability import SlotQuery, validate_range
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in storage; larger numbers are refused before any query."""
@@ -147,12 +147,16 @@ def parse_legacy_query(params: QueryParams) -> SlotAsk:
     event_type_id = parse_count(_text(params, "eventTypeId"), "eventTypeId")
     slug = _text(params, "eventTypeSlug")
     names = _names([*params.getlist("usernameList[]"), *params.getlist("usernameList")])
+    start = parse_instant(_text(params, "startTime"), "startTime")
+    end = parse_instant(_text(params, "endTime"), "endTime")
+    if start is not None and end is not None:  # refusals name this version's parameters
+        validate_range(start, end, ("startTime", "endTime"))
     query = SlotQuery(
         event_type_id=event_type_id,
         username=names[0] if names and slug else None,
         event_slug=slug,
-        start=parse_instant(_text(params, "startTime"), "startTime"),
-        end=parse_instant(_text(params, "endTime"), "endTime"),
+        start=start,
+        end=end,
         length_minutes=parse_count(_text(params, "duration"), "duration"),
         reschedule_uid=_text(params, "rescheduleUid"),
         usernames=() if event_type_id or slug else names,
