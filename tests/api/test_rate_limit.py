@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 import uuid
@@ -11,6 +12,7 @@ import pytest
 
 from calendula import bootstrap
 from calendula.api.app import create_app
+from calendula.integrations.counters import MemoryCounter, RedisCounter
 from calendula.settings import Settings
 from tests.api.conftest import ApiClient
 
@@ -115,3 +117,31 @@ def test_an_unreachable_redis_lets_requests_through(limited):
     api = limited(limit=1, redis_url="redis://127.0.0.1:1/0")
     key = fresh_key()
     assert [api.get("/v2/nothing-here", key=key).status_code for _ in range(3)] == [404] * 3
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_going_over_the_limit_blocks_for_a_minute_across_windows(store):
+    """Cal.com's throttler blocks a tracker for 60 s after it went over; the next window does
+    not lift the block early, and the block's 429s tell how long it still lasts."""
+    if store == "redis" and not redis_answers():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    clock = [1_000_000 * 60 + 50.0]  # 50 s into a one-minute window
+
+    def now() -> float:
+        return clock[0]
+
+    async def scenario() -> list[tuple[int, float]]:
+        counter = MemoryCounter(now) if store == "memory" else RedisCounter(REDIS, now)
+        key, seen = fresh_key(), []
+        try:
+            for step in (0, 0, 0, 15, 45.5):  # the third goes over; then 15 s and 60.5 s on
+                clock[0] += step
+                seen.append(await counter.hit(key, 60, 2, 60))
+        finally:
+            await counter.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    counts = [count for count, _ in seen]
+    assert counts == [1, 2, 3, 3, 1]  # 3 = over a limit of 2: refused
+    assert [round(reset, 1) for _, reset in seen] == [10.0, 10.0, 60.0, 45.0, 9.5]

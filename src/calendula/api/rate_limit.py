@@ -4,7 +4,7 @@ Owns: `RateLimitMiddleware` (pure ASGI, so it costs little per request). The tra
 key (a hash of it; keys never reach logs or the counter store in plain form), or the client
 address when no key is sent. Every /v2 answer carries `X-RateLimit-Limit-Default`,
 `X-RateLimit-Remaining-Default` and `X-RateLimit-Reset-Default` (seconds until the window
-resets, as Cal.com's throttler reports it).
+resets, or on a 429 until the block ends, as Cal.com's throttler reports it).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from calendula.api.errors import error_response
 from calendula.services.ports import RateCounter
 
 WINDOW_SECONDS = 60
+BLOCK_SECONDS = 60
+"""After going over the limit a tracker is refused for this long (Cal.com's block duration);
+its 429s report the seconds left of the block in `X-RateLimit-Reset-Default`."""
 THROTTLED = "CustomThrottlerGuard - Too many requests. Please try again later."
 
 
@@ -42,7 +45,9 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or self.limit <= 0 or not scope["path"].startswith("/v2"):
             await self.app(scope, receive, send)
             return
-        count, reset = await self.counter.hit(tracker_of(scope), WINDOW_SECONDS)
+        count, reset = await self.counter.hit(
+            tracker_of(scope), WINDOW_SECONDS, self.limit, BLOCK_SECONDS
+        )
         headers = {
             "X-RateLimit-Limit-Default": str(self.limit),
             "X-RateLimit-Remaining-Default": str(max(0, self.limit - count)),

@@ -549,10 +549,15 @@ class SecretBox(Protocol):
 
 
 class RateCounter(Protocol):
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
+    async def hit(
+        self, key: str, window_seconds: int, limit: int, block_seconds: int
+    ) -> tuple[int, float]:
         """Count one request for `key` in the current fixed window of `window_seconds`.
         Returns (requests counted in this window including this one, seconds until it resets).
-        Never raises for a backend outage: an unreachable store counts nothing (fails open)."""
+        A count over `limit` refuses the request and blocks `key` for `block_seconds`: while
+        blocked every request is refused uncounted, reported as `limit + 1` with the seconds
+        left of the block. Never raises for a backend outage: an unreachable store counts
+        nothing (fails open)."""
         ...
 
     async def close(self) -> None: ...
