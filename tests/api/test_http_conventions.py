@@ -101,3 +101,20 @@ def test_a_body_that_is_not_json_is_the_bodys_fault(api, raw):
     error = response.json()["error"]
     assert error["details"]["field"] == "body"
     assert error["message"].startswith("body: the body is not valid JSON: ")
+
+
+def test_a_refused_union_member_is_named_by_the_clients_field(api, demo_key):
+    _, key = demo_key
+    response = api.post(
+        "/v2/event-types",
+        key=key,
+        version="2024-06-14",
+        json={
+            "title": "Window",
+            "slug": "window",
+            "lengthInMinutes": 30,
+            "bookingWindow": {"type": "calendarDays", "value": "ten"},
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["details"]["field"] == "bookingWindow.value"

@@ -87,6 +87,17 @@ def test_an_unknown_time_zone_names_the_field() -> None:
     assert error.value.field == "user.timeZone"
 
 
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory", "right/UTC", "posix/UTC"])
+def test_the_systems_extra_zone_files_are_not_time_zones(name: str) -> None:
+    with pytest.raises(InvalidInput):
+        zone_from_name(name)
+
+
+@pytest.mark.parametrize("name", ["UTC", "Etc/GMT-14", "America/Argentina/Buenos_Aires", "EST"])
+def test_zone_names_with_slashes_and_old_names_still_work(name: str) -> None:
+    assert zone_from_name(name).key == name
+
+
 def test_expansion_gives_working_hours_in_utc_clipped_to_the_range() -> None:
     schedule = working_week("Asia/Kathmandu")
     result = expand_schedule(schedule, utc(2026, 3, 9, 4), utc(2026, 3, 10))

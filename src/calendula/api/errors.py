@@ -11,6 +11,7 @@ logged, never sent.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,8 +126,22 @@ def status_of(error: CalendulaError) -> int:
     return 400
 
 
+_UNION_MEMBER = re.compile(
+    r"constrained-[a-z]+|int|str|float|bool|none"
+    r"|(function-(after|before|wrap|plain)|json-or-python|tagged-union|union)\[.*"
+)
+"""The names pydantic gives a union's members in an error's location: not the client's
+fields (no field of ours has such a name; `date` does, so it is not listed), so they are left
+out of `details.field`."""
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    parts = [
+        str(p)
+        for p in loc
+        if p not in ("body", "query", "path", "header")
+        and not (isinstance(p, str) and _UNION_MEMBER.fullmatch(p))
+    ]
     return ".".join(parts) or "body"
 
 

@@ -96,9 +96,22 @@ class Schedule:
         object.__setattr__(self, "zone", zone_from_name(self.time_zone, "timeZone"))
 
 
+HOST_FILES = frozenset({"localtime", "posixrules", "Factory"})
+"""Files of the system's zone folder that are not IANA zones of a place: `localtime` is the
+server's own zone (it would differ between hosts), the others are placeholders."""
+
+
 def zone_from_name(name: str, field_name: str = "timeZone") -> ZoneInfo:
-    """The `ZoneInfo` for an IANA name, or `InvalidInput` naming `field_name`."""
-    if not name or name != name.strip() or name.startswith("/") or ".." in name:
+    """The `ZoneInfo` for an IANA name, or `InvalidInput` naming `field_name`. Only zone names
+    are taken, not paths or the system's extra files (`localtime`; `right/...`, which counts
+    leap seconds and would shift every time; `posix/...` copies)."""
+    if (
+        not name
+        or name != name.strip()
+        or name.startswith(("/", "posix/", "right/"))
+        or ".." in name
+        or name in HOST_FILES
+    ):
         raise InvalidInput(field_name, f"{name!r} is not a valid IANA time zone")
     try:
         return ZoneInfo(name)
