@@ -127,3 +127,50 @@ def test_an_escaped_surrogate_pair_is_ordinary_text(api, demo_key):
     response = send(api, "POST", "/v2/bookings", raw, key=key, version=BOOKINGS)
     assert response.status_code == 201, response.text
     assert response.json()["data"]["attendees"][0]["name"] == "Ada \U0001f600"
+
+
+def test_a_body_in_several_chunks_is_checked_whole_and_handed_on_whole():
+    """The middleware reads the body before the route does: it must see every chunk (an
+    escape split across two) and give the route the same bytes."""
+    import asyncio
+
+    from calendula.api.storable import StorableInputMiddleware
+
+    seen: list[bytes] = []
+
+    async def route(scope, receive, send):
+        message = await receive()
+        seen.append(message["body"])
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def call(chunks: list[bytes]) -> int:
+        pending = [
+            {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+            for i, c in enumerate(chunks)
+        ]
+        sent: list[dict[str, Any]] = []
+
+        async def receive():
+            return pending.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/v2/bookings",
+            "headers": [],
+            "query_string": b"",
+            "server": ("test", 80),
+            "scheme": "http",
+            "root_path": "",
+        }
+        await StorableInputMiddleware(route)(scope, receive, send)
+        return int(sent[0]["status"])
+
+    assert asyncio.run(call([b'{"name": "a\\ud', b'800"}'])) == 400
+    assert seen == []
+    assert asyncio.run(call([b'{"name": "a', b'b"}'])) == 201
+    assert seen == [b'{"name": "ab"}']

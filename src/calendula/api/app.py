@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from calendula import __version__
@@ -31,7 +31,7 @@ from calendula.api.routes import (
     webhooks,
 )
 from calendula.api.schemas.outputs import HealthOutput
-from calendula.api.storable import storable_input
+from calendula.api.storable import StorableInputMiddleware
 from calendula.bootstrap import Container, build, configure_logging
 from calendula.web import install as install_pages
 
@@ -55,6 +55,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    app.add_middleware(StorableInputMiddleware)  # inside the limit: its refusals count too
     app.add_middleware(
         RateLimitMiddleware,
         counter=container.rate_counter,
@@ -77,7 +78,6 @@ def create_app(container: Container) -> FastAPI:
             prefix="/v2",
             tags=[tag],
             responses=errors(*COMMON_STATUSES),
-            dependencies=[Depends(storable_input)],
         )
     app.include_router(calendars.feed_router, tags=["Calendars"])  # published ICS feeds
 

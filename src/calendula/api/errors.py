@@ -162,6 +162,16 @@ def _problem(field: str, rule: str, message: str) -> dict[str, Any]:
     return {"property": field, "message": message, "constraints": {rule: message}, "children": []}
 
 
+def validation_response(request: Request, error: RequestValidationError) -> JsonResponse:
+    """The 400 for refused input: the first field in the message, all in `details.errors`."""
+    problems = [_problem(*_described(e)) for e in error.errors()]
+    first = problems[0] if problems else _problem("body", "invalid", "invalid")
+    message = f"{first['property']}: {first['message']}"
+    return error_response(
+        request, 400, message, extra={"field": first["property"], "errors": problems}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CalendulaError)
     async def domain_error(request: Request, error: CalendulaError) -> JsonResponse:
@@ -183,12 +193,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JsonResponse:
-        problems = [_problem(*_described(e)) for e in error.errors()]
-        first = problems[0] if problems else _problem("body", "invalid", "invalid")
-        message = f"{first['property']}: {first['message']}"
-        return error_response(
-            request, 400, message, extra={"field": first["property"], "errors": problems}
-        )
+        return validation_response(request, error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JsonResponse:
