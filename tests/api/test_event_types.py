@@ -776,10 +776,11 @@ def test_legacy_list_maps_locations_limits_and_window_to_internal_names(api, dem
     assert legacy["metadata"] == {"multipleDuration": [15, 30, 60]}
 
 
-def test_legacy_list_without_a_key_is_empty(api, host):
-    response = api.get("/v2/event-types")
-    assert response.status_code == 200
-    assert response.json() == {"status": "success", "data": {"eventTypeGroups": [], "profiles": []}}
+def test_legacy_list_needs_a_key_as_in_calcom(api, host):
+    response = api.get("/v2/event-types")  # no header: the legacy list, the caller's own
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UnauthorizedException"
+    assert api.get("/v2/event-types", version=V).json() == {"status": "success", "data": []}
 
 
 @pytest.mark.parametrize("version", ["2024-08-13", "2024-09-04"])

@@ -14,7 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from calendula.api.deps import RESOURCE_VERSIONS, CurrentUser, OptionalUser, Services, versions
+from calendula.api.deps import (
+    RESOURCE_VERSIONS,
+    CurrentUser,
+    OptionalUser,
+    Services,
+    current_user,
+    versions,
+)
 from calendula.api.envelope import success
 from calendula.api.openapi import errors
 from calendula.api.responses import JsonResponse
@@ -92,8 +99,11 @@ def _find(query: EventTypesQuery, user: User | None, services: Container) -> lis
 
 
 def _legacy_list(user: User | None, services: Container) -> JsonResponse:
-    own = [] if user is None or user.id is None else services.event_types.list_for_owner(user.id)
-    return success(legacy_event_types_output(user, own, _base_url(services)))
+    """The caller's own event types: Cal.com's legacy list needs a key (a 401 without one,
+    where the current version's list is public)."""
+    owner = current_user(user)
+    own = services.event_types.list_for_owner(owner.id) if owner.id is not None else []
+    return success(legacy_event_types_output(owner, own, _base_url(services)))
 
 
 @router.post(
