@@ -320,3 +320,13 @@ def test_unknown_uids_are_404_on_actions(api, keyed):
     for path in ("cancel", "confirm"):
         response = api.post(f"/v2/bookings/nope/{path}", version=V, key=key, json={})
         assert response.status_code == 404
+
+
+def test_references_take_only_calcoms_types(api, demo_key):
+    host, key = demo_key
+    uid = booked(api, host.event_type.id)["uid"]
+    path = f"/v2/bookings/{uid}/references"
+    assert api.get(f"{path}?type=zoom_video", key=key, version=V).json()["data"] == []
+    refused = api.get(f"{path}?type=bogus", key=key, version=V)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"]["field"] == "type"

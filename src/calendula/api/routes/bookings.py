@@ -9,9 +9,9 @@ map its values with `schemas.bookings`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request
 
 from calendula.api.deps import RESOURCE_VERSIONS, CurrentUser, OptionalUser, Services, versions
 from calendula.api.envelope import success
@@ -365,10 +365,25 @@ def calendar_links(
     return success(schema.calendar_links(view.booking))
 
 
+REFERENCE_TYPES = Literal[
+    "google_calendar",
+    "office365_calendar",
+    "daily_video",
+    "google_video",
+    "office365_video",
+    "zoom_video",
+]
+
+
 @router.get("/bookings/{uid}/references", response_model=ReferencesResponse)
 def booking_references(
-    uid: Uid, version: BookingsVersion, services: Services, user: CurrentUser
+    uid: Uid,
+    version: BookingsVersion,
+    services: Services,
+    user: CurrentUser,
+    kind: Annotated[REFERENCE_TYPES | None, Query(alias="type")] = None,
 ) -> JsonResponse:
-    """Calendula writes no third-party calendar or video references yet: always `[]`."""
+    """Calendula writes no third-party calendar or video references yet: always `[]` (a
+    `type` outside Cal.com's list is a 400 naming it)."""
     services.bookings.host_view(uid, actor_id=_id(user.id))
     return success([])
