@@ -48,6 +48,7 @@ from calendula.domain.errors import (
     NotFound,
     SeatsFull,
     SlotUnavailable,
+    TimeNotBookable,
 )
 from calendula.domain.event_types import EventType, allowed_length
 from calendula.domain.intervals import Interval
@@ -189,7 +190,7 @@ class BookingService(GroupBooking, BookingChanges):
             earlier = self._earlier(request.idempotency_key)
             if earlier is not None:
                 return earlier
-            seatable = not isinstance(error, SeatsFull) and not request.usernames
+            seatable = not isinstance(error, SeatsFull | TimeNotBookable) and not request.usernames
             if isinstance(error, SlotUnavailable) and seatable:
                 # A seated slot may have been opened by a racing first booker: join it.
                 return self._retry_seated(request, error, series=series)
@@ -201,8 +202,9 @@ class BookingService(GroupBooking, BookingChanges):
         deleted and the booking is tried once more."""
         try:
             return self._create_once(request, series=series)
-        except SlotUnavailable:
-            if not self._clear_expired_holds(request):
+        except SlotUnavailable as error:
+            # No hold makes a time too soon or too far ahead: only a claim refusal may clear.
+            if isinstance(error, TimeNotBookable) or not self._clear_expired_holds(request):
                 raise
         return self._create_once(request, series=series)
 
