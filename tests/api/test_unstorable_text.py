@@ -174,3 +174,14 @@ def test_a_body_in_several_chunks_is_checked_whole_and_handed_on_whole():
     assert seen == []
     assert asyncio.run(call([b'{"name": "a', b'b"}'])) == 201
     assert seen == [b'{"name": "ab"}']
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
+def test_the_schemas_refuse_such_text_on_their_own_too(text):
+    """The second line, for models validated without the middleware in front."""
+    from pydantic import ValidationError
+
+    from calendula.api.schemas.schedules import CreateScheduleInput
+
+    with pytest.raises(ValidationError, match="text must"):
+        CreateScheduleInput.model_validate({"name": text, "timeZone": "UTC", "isDefault": False})

@@ -74,10 +74,7 @@ def create_app(container: Container) -> FastAPI:
     )
     for module, tag in routers:
         app.include_router(
-            module.router,
-            prefix="/v2",
-            tags=[tag],
-            responses=errors(*COMMON_STATUSES),
+            module.router, prefix="/v2", tags=[tag], responses=errors(*COMMON_STATUSES)
         )
     app.include_router(calendars.feed_router, tags=["Calendars"])  # published ICS feeds
 

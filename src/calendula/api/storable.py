@@ -21,10 +21,11 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, StrictStr
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,6 +49,18 @@ def text_problem(text: str) -> str | None:
     except UnicodeEncodeError:
         return "text must be valid Unicode"
     return None
+
+
+def storable(text: str) -> str:
+    """`text`, or `ValueError` saying why it cannot be stored (a pydantic validator)."""
+    problem = text_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+StorableText = Annotated[StrictStr, AfterValidator(storable)]
+"""A JSON string a database can store: the schemas' own check, behind the middleware's."""
 
 
 def unstorable_text(data: Any) -> tuple[Path, str] | None:

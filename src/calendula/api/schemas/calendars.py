@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.alias_generators import to_camel
 
 from calendula.api.envelope import iso_instant
+from calendula.api.storable import StorableText
 from calendula.domain.calendars import Connection, ConnectionKind, PublishedFeed, RemoteCalendar
 from calendula.domain.intervals import Interval
 from calendula.services.calendars import ConnectionView
@@ -32,13 +33,7 @@ INTEGRATION_NAMES = frozenset({"caldav_calendar", "apple_calendar", "ics-feed_ca
 ICLOUD_URL = "https://caldav.icloud.com/"
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Text = Annotated[StrictStr, AfterValidator(_no_nul), Field(max_length=2048)]
+Text = Annotated[StorableText, Field(max_length=2048)]
 Required = Annotated[Text, Field(min_length=1)]
 
 

@@ -41,6 +41,7 @@ from calendula.api.schemas.recurrence import (
     recurrence_from_input,
     recurrence_output,
 )
+from calendula.api.storable import StorableText
 from calendula.domain.accounts import User
 from calendula.domain.errors import InvalidInput
 from calendula.domain.event_types import (
@@ -73,12 +74,6 @@ INTEGRATIONS = (
 PERIODS = ("day", "week", "month", "year")
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 def _is_integration(value: str) -> str:
     if value not in INTEGRATIONS:
         raise ValueError(f"integration must be one of: {', '.join(INTEGRATIONS)}")
@@ -86,7 +81,7 @@ def _is_integration(value: str) -> str:
 
 
 Int = Annotated[int, Field(strict=True, ge=-MAX_INT, le=MAX_INT)]
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Text = StorableText
 Title = Annotated[Text, Field(min_length=1, max_length=255)]
 Slug = Annotated[Text, Field(max_length=255)]
 Url = Annotated[Text, Field(pattern=r"^https?://\S+$")]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 from pydantic.alias_generators import to_camel
 
+from calendula.api.storable import StorableText
 from calendula.domain.accounts import User
 from calendula.services.accounts import ProfileChanges
 
@@ -19,12 +20,6 @@ MAX_METADATA_KEYS = 50
 MAX_METADATA_KEY_LENGTH = 40
 MAX_METADATA_VALUE_LENGTH = 500
 WeekdayName = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 def _checked_metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +36,7 @@ def _checked_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Text = StorableText
 
 
 class UpdateMeInput(BaseModel):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
 from calendula.api.schemas.outputs import envelope
+from calendula.api.storable import StorableText
 from calendula.domain.reminders import (
     MAX_BODY_LENGTH,
     MAX_SUBJECT_LENGTH,
@@ -29,14 +30,8 @@ from calendula.services.reminders import ReminderPatch
 MAX_OFFSET = 60 * 24 * 30
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Subject = Annotated[StrictStr, AfterValidator(_no_nul), Field(max_length=MAX_SUBJECT_LENGTH)]
-Body = Annotated[StrictStr, AfterValidator(_no_nul), Field(max_length=MAX_BODY_LENGTH)]
+Subject = Annotated[StorableText, Field(max_length=MAX_SUBJECT_LENGTH)]
+Body = Annotated[StorableText, Field(max_length=MAX_BODY_LENGTH)]
 Offset = Annotated[StrictInt, Field(ge=0, le=MAX_OFFSET)]
 
 

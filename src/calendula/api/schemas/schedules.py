@@ -26,9 +26,10 @@ from collections.abc import Callable, Sequence
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic.alias_generators import to_camel
 
+from calendula.api.storable import StorableText
 from calendula.domain.accounts import WEEKDAY_NAMES
 from calendula.domain.errors import InvalidInput
 from calendula.domain.schedules import DateOverride, Schedule, TimeRange, Weekday, WeeklyHours
@@ -41,13 +42,7 @@ WORKING_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 DayName = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Text = StorableText
 StartTime = Annotated[StrictStr, Field(pattern=START_PATTERN, description="HH:MM")]
 EndTime = Annotated[StrictStr, Field(pattern=END_PATTERN, description="HH:MM or 24:00")]
 Name = Annotated[Text, Field(min_length=1, max_length=255)]

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.alias_generators import to_camel
 
+from calendula.api.storable import StorableText
 from calendula.domain.outbox import Attempt
 from calendula.domain.webhooks import WEBHOOK_VERSION, Webhook, js_iso
 from calendula.services.webhook_delivery import Delivery
@@ -30,13 +31,7 @@ MAX_INT = 2**31 - 1
 MAX_TRIGGERS = 100
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Text = StorableText
 Url = Annotated[Text, Field(min_length=1)]
 Triggers = Annotated[list[Text], Field(max_length=MAX_TRIGGERS)]
 
